@@ -1,0 +1,11 @@
+package input
+
+import (
+	"context"
+	"errors"
+)
+
+// TODO(scaffold): replaced by the real reader in this session.
+func readJSONL(ctx context.Context, f File, fn Handler, damage func(Damage)) error {
+	return errors.New("input: jsonl reader not built yet")
+}
