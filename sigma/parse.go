@@ -268,7 +268,7 @@ func (p *parser) rule(root *yaml.Node, doc int) (*Rule, *ruleError) {
 		case "logsource":
 			err = p.logsource(r, v)
 		case "detection":
-			r.Detection, err = p.detection(v)
+			r.Detection, err = p.detection(v, k.Line)
 		case "correlation":
 			r.Correlation, err = p.correlation(v)
 		case "generate":
@@ -332,12 +332,12 @@ func (p *parser) logsource(r *Rule, v *yaml.Node) *ruleError {
 	return nil
 }
 
-func (p *parser) detection(v *yaml.Node) (*Detection, *ruleError) {
+func (p *parser) detection(v *yaml.Node, keyLine int) (*Detection, *ruleError) {
 	entries, err := mapEntries(v, "detection")
 	if err != nil {
 		return nil, err
 	}
-	d := &Detection{Line: v.Line}
+	d := &Detection{Line: keyLine}
 	for _, kv := range entries {
 		k, val := kv[0], kv[1]
 		switch k.Value {
@@ -368,7 +368,7 @@ func (p *parser) detection(v *yaml.Node) (*Detection, *ruleError) {
 		}
 	}
 	if len(d.Conditions) == 0 {
-		return nil, &ruleError{reason: ReasonSchema, line: v.Line, msg: "detection has no condition"}
+		return nil, &ruleError{reason: ReasonSchema, line: keyLine, msg: "detection has no condition"}
 	}
 	return d, nil
 }
