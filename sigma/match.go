@@ -76,7 +76,7 @@ func (n orNode) collect(c *evalCtx, out *[]MatchedField) {
 
 type notNode struct{ x node }
 
-func (n notNode) eval(c *evalCtx) bool                   { return !n.x.eval(c) }
+func (n notNode) eval(c *evalCtx) bool                    { return !n.x.eval(c) }
 func (n notNode) collect(c *evalCtx, out *[]MatchedField) {}
 
 // fieldNode matches one field against values: any of them, or all of them

@@ -214,9 +214,9 @@ func TestConditions(t *testing.T) {
 		ev   testEvent
 		want bool
 	}{
-		{"a or b and c", testEvent{"A": "1"}, true},          // and binds tighter
-		{"a or b and c", testEvent{"B": "1"}, false},         //
-		{"not a and b", testEvent{"B": "1"}, true},           // not binds tighter than and
+		{"a or b and c", testEvent{"A": "1"}, true},           // and binds tighter
+		{"a or b and c", testEvent{"B": "1"}, false},          //
+		{"not a and b", testEvent{"B": "1"}, true},            // not binds tighter than and
 		{"not a and b", testEvent{"A": "1", "B": "1"}, false}, //
 		{"not (a or b)", testEvent{"C": "1"}, true},
 		{"(a or b) and c", testEvent{"A": "1", "C": "1"}, true},
@@ -246,15 +246,15 @@ func TestConditions(t *testing.T) {
 func TestConditionErrors(t *testing.T) {
 	searches := "  a: {A: 1}\n  sel1: {B: 1}\n"
 	cases := map[string]Reason{
-		"a and":                   ReasonConditionSyntax,
-		"(a":                      ReasonConditionSyntax,
-		"a)":                      ReasonConditionSyntax,
-		"a | count() > 5":         ReasonConditionSyntax,
-		"a near sel1":             ReasonConditionSyntax,
-		"2 of sel*":               ReasonConditionSyntax,
-		"a or":                    ReasonConditionSyntax,
-		"b":                       ReasonUnknownIdentifier,
-		"1 of filter*":            ReasonUnknownIdentifier,
+		"a and":           ReasonConditionSyntax,
+		"(a":              ReasonConditionSyntax,
+		"a)":              ReasonConditionSyntax,
+		"a | count() > 5": ReasonConditionSyntax,
+		"a near sel1":     ReasonConditionSyntax,
+		"2 of sel*":       ReasonConditionSyntax,
+		"a or":            ReasonConditionSyntax,
+		"b":               ReasonUnknownIdentifier,
+		"1 of filter*":    ReasonUnknownIdentifier,
 		strings.Repeat("(", 200) + "a" + strings.Repeat(")", 200): ReasonConditionSyntax,
 	}
 	for cond, want := range cases {
@@ -588,13 +588,13 @@ correlation:
 
 func TestCorrelationDiagnostics(t *testing.T) {
 	cases := map[string]Reason{
-		"  type: event_count\n  rules: [nosuch]\n  timespan: 1m\n  condition: {gte: 1}\n":       ReasonUnknownCorrelationRule,
-		"  type: event_count\n  rules: [f]\n  timespan: 1x\n  condition: {gte: 1}\n":            ReasonBadCorrelation,
-		"  type: event_count\n  rules: [f]\n  timespan: 1m\n":                                   ReasonBadCorrelation,
-		"  type: value_count\n  rules: [f]\n  timespan: 1m\n  condition: {gte: 1}\n":            ReasonBadCorrelation,
-		"  type: nosuch\n  rules: [f]\n  timespan: 1m\n":                                        ReasonBadCorrelation,
-		"  type: event_count\n  rules: [c]\n  timespan: 1m\n  condition: {gte: 1}\n":            ReasonBadCorrelation,
-		"  type: event_count\n  rules: [f]\n  timespan: 1m\n  condition: {gte: 1, most: 2}\n":   ReasonBadCorrelation,
+		"  type: event_count\n  rules: [nosuch]\n  timespan: 1m\n  condition: {gte: 1}\n":      ReasonUnknownCorrelationRule,
+		"  type: event_count\n  rules: [f]\n  timespan: 1x\n  condition: {gte: 1}\n":           ReasonBadCorrelation,
+		"  type: event_count\n  rules: [f]\n  timespan: 1m\n":                                  ReasonBadCorrelation,
+		"  type: value_count\n  rules: [f]\n  timespan: 1m\n  condition: {gte: 1}\n":           ReasonBadCorrelation,
+		"  type: nosuch\n  rules: [f]\n  timespan: 1m\n":                                       ReasonBadCorrelation,
+		"  type: event_count\n  rules: [c]\n  timespan: 1m\n  condition: {gte: 1}\n":           ReasonBadCorrelation,
+		"  type: event_count\n  rules: [f]\n  timespan: 1m\n  condition: {gte: 1, most: 2}\n":  ReasonBadCorrelation,
 		"  type: temporal\n  rules: [f, o]\n  timespan: 1m\n  aliases: {x: {nosuch: Field}}\n": ReasonUnknownCorrelationRule,
 	}
 	for spec, want := range cases {
