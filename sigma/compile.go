@@ -333,7 +333,7 @@ func (cc *compiler) compileRule(r *Rule) ([]*instance, *ruleError) {
 			for _, p := range src.Providers {
 				pn.values = append(pn.values, equalMatcher{foldLiteral(p)})
 			}
-			root = andNode{pn, root}
+			root = andNode{sourceCheck{pn}, root}
 		}
 		in.root = root
 		in.lits, _ = required(root, cc.rs)

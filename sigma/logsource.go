@@ -138,6 +138,9 @@ func ParseLogSources(name string, data []byte) (*LogSources, error) {
 		if s.Product == "" {
 			s.Product = strings.ToLower(f.Product)
 		}
+		if s.Product == "" {
+			s.Product = "windows"
+		}
 		if s.Category == "" && s.Service == "" {
 			return nil, fmt.Errorf("%s: source %d has neither category nor service", name, i+1)
 		}

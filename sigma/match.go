@@ -74,6 +74,13 @@ func (n orNode) collect(c *evalCtx, out *[]MatchedField) {
 	}
 }
 
+// sourceCheck wraps the provider test a log source adds to a rule: it is
+// not part of what the rule author wrote, so it is not reported.
+type sourceCheck struct{ x node }
+
+func (n sourceCheck) eval(c *evalCtx) bool                   { return n.x.eval(c) }
+func (n sourceCheck) collect(c *evalCtx, out *[]MatchedField) {}
+
 type notNode struct{ x node }
 
 func (n notNode) eval(c *evalCtx) bool                    { return !n.x.eval(c) }

@@ -63,6 +63,10 @@ type Options struct {
 	// Progress, if set, is called about four times a second while the hunt
 	// runs, from another goroutine, and once at the end.
 	Progress func(Progress)
+
+	// read reads one file; nil means input.Read. Tests set it to feed
+	// events without the format readers.
+	read func(context.Context, input.File, input.Handler, func(input.Damage)) error
 }
 
 // Progress is a snapshot of a running hunt.
@@ -174,6 +178,10 @@ func Run(ctx context.Context, rules *Rules, paths []string, opt Options, damage 
 		stopProgress = func() { close(done); wg.Wait(); opt.Progress(snapshot()) }
 	}
 
+	read := opt.read
+	if read == nil {
+		read = input.Read
+	}
 	results := make([]fileResult, len(files))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -209,7 +217,7 @@ func Run(ctx context.Context, rules *Rules, paths []string, opt Options, damage 
 					})
 					return nil
 				}
-				err := input.Read(ctx, f, handler, onDamage)
+				err := read(ctx, f, handler, onDamage)
 				prog.events.Add(n & 1023)
 				prog.filesDone.Add(1)
 				prog.bytesDone.Add(f.Size)
