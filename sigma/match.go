@@ -78,7 +78,7 @@ func (n orNode) collect(c *evalCtx, out *[]MatchedField) {
 // not part of what the rule author wrote, so it is not reported.
 type sourceCheck struct{ x node }
 
-func (n sourceCheck) eval(c *evalCtx) bool                   { return n.x.eval(c) }
+func (n sourceCheck) eval(c *evalCtx) bool                    { return n.x.eval(c) }
 func (n sourceCheck) collect(c *evalCtx, out *[]MatchedField) {}
 
 type notNode struct{ x node }
