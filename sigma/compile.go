@@ -48,6 +48,8 @@ type Ruleset struct {
 	rules        []*RuleInfo // detection rules, then correlations
 	fields       []fieldDef
 	fieldIDs     map[string]int
+	litIDs       map[string]int32 // folded literal -> id, for the prefilter
+	litText      []string         // id -> literal
 	idx          index
 	correlations []*correlation
 	instances    int
@@ -107,7 +109,9 @@ type instance struct {
 	info   *RuleInfo
 	src    *Source
 	root   node
-	lits   []string // the rule can match only if one of these occurs; nil: always run
+	// clauses is the prefilter: the rule can match only if every clause has
+	// a literal that occurs in the event's payload; nil: always run.
+	clauses [][]string
 	keys   []bucketKey
 	fields map[string]int // rule field name -> field id, for captures
 	// capture lists the fields correlations read from this rule's matches.
@@ -162,7 +166,7 @@ func Compile(rules []*Rule, cfg Config) (*Ruleset, []Diagnostic) {
 	if ls == nil {
 		ls = DefaultLogSources()
 	}
-	rs := &Ruleset{fieldIDs: map[string]int{}}
+	rs := &Ruleset{fieldIDs: map[string]int{}, litIDs: map[string]int32{}}
 	cc := &compiler{rs: rs, ls: ls, placeholders: cfg.Placeholders}
 	var diags []Diagnostic
 	byRef := map[string]*RuleInfo{}
@@ -219,7 +223,7 @@ func Compile(rules []*Rule, cfg Config) (*Ruleset, []Diagnostic) {
 	diags = append(diags, corrDiags...)
 
 	rs.instances = len(insts)
-	rs.idx = buildIndex(insts)
+	rs.idx = buildIndex(insts, rs)
 	for _, b := range rs.idx.all() {
 		if b.ac != nil && b.ac.nLits > rs.maxLits {
 			rs.maxLits = b.ac.nLits
@@ -336,7 +340,7 @@ func (cc *compiler) compileRule(r *Rule) ([]*instance, *ruleError) {
 			root = andNode{sourceCheck{pn}, root}
 		}
 		in.root = root
-		in.lits, _ = required(root, cc.rs)
+		in.clauses, _ = required(root, cc.rs)
 		out = append(out, in)
 	}
 	cc.src, cc.fields = nil, nil
@@ -514,7 +518,7 @@ func (cc *compiler) compileItem(it *Item) (node, *ruleError) {
 		if err != nil {
 			return nil, err
 		}
-		return &keywordNode{values: vals, all: ms.all}, nil
+		return &keywordNode{values: cc.rs.gate(vals), all: ms.all}, nil
 	}
 	if ms.exists {
 		if len(it.Values) != 1 {
@@ -530,7 +534,62 @@ func (cc *compiler) compileItem(it *Item) (node, *ruleError) {
 	if err != nil {
 		return nil, err
 	}
-	return &fieldNode{name: it.Field, field: cc.fieldID(it.Field), values: vals, all: ms.all, neq: ms.neq, absent: hasNull && !ms.neq}, nil
+	id := cc.fieldID(it.Field)
+	if cc.rs.fields[id].payload {
+		vals = cc.rs.gate(vals)
+	}
+	return &fieldNode{name: it.Field, field: id, values: vals, all: ms.all, neq: ms.neq, absent: hasNull && !ms.neq}, nil
+}
+
+// literalID interns a folded literal of the prefilter.
+func (rs *Ruleset) literalID(lit string) int32 {
+	id, ok := rs.litIDs[lit]
+	if !ok {
+		id = int32(len(rs.litText))
+		rs.litIDs[lit] = id
+		rs.litText = append(rs.litText, lit)
+	}
+	return id
+}
+
+// gate puts a literal gate on every matcher of a payload field that has a
+// literal.
+func (rs *Ruleset) gate(vals []valueMatcher) []valueMatcher {
+	for i, m := range vals {
+		if lit, ok := matcherLiteral(m); ok {
+			vals[i] = litGate{lid: rs.literalID(lit), inner: m}
+		}
+	}
+	return vals
+}
+
+// gateLiterals calls fn with the literal id of every gated matcher of n.
+func gateLiterals(n node, fn func(int32)) {
+	each := func(vals []valueMatcher) {
+		for _, v := range vals {
+			if g, ok := v.(litGate); ok {
+				fn(g.lid)
+			}
+		}
+	}
+	switch x := n.(type) {
+	case *fieldNode:
+		each(x.values)
+	case *keywordNode:
+		each(x.values)
+	case andNode:
+		for _, c := range x {
+			gateLiterals(c, fn)
+		}
+	case orNode:
+		for _, c := range x {
+			gateLiterals(c, fn)
+		}
+	case notNode:
+		gateLiterals(x.x, fn)
+	case sourceCheck:
+		gateLiterals(x.x, fn)
+	}
 }
 
 // matcherLiteral returns a folded literal that must occur in a value the
@@ -538,6 +597,8 @@ func (cc *compiler) compileItem(it *Item) (node, *ruleError) {
 func matcherLiteral(m valueMatcher) (string, bool) {
 	var lit string
 	switch x := m.(type) {
+	case litGate:
+		return matcherLiteral(x.inner)
 	case equalMatcher:
 		lit = x.lit
 	case prefixMatcher:
@@ -571,39 +632,59 @@ func matcherLiteral(m valueMatcher) (string, bool) {
 	return lit, lit != ""
 }
 
-// required returns literals of which at least one occurs among the event's
-// payload values whenever n is true, or false when no such set is known.
-func required(n node, rs *Ruleset) ([]string, bool) {
+// maxClauses caps the prefilter clauses kept per rule; the most selective
+// are kept.
+const maxClauses = 4
+
+// required returns clauses of literals such that whenever n is true, each
+// clause has a literal among the event's payload values; false when no
+// clause is known.
+func required(n node, rs *Ruleset) ([][]string, bool) {
 	switch x := n.(type) {
 	case *fieldNode:
 		if x.neq || x.absent || !rs.fields[x.field].payload {
 			return nil, false
 		}
-		return valuesLiterals(x.values, x.all)
+		return clauseOf(valuesLiterals(x.values, x.all))
 	case *keywordNode:
-		return valuesLiterals(x.values, x.all)
+		return clauseOf(valuesLiterals(x.values, x.all))
+	case sourceCheck:
+		return required(x.x, rs)
 	case andNode:
-		var best []string
-		found := false
+		var all [][]string
 		for _, c := range x {
-			lits, ok := required(c, rs)
-			if ok && (!found || betterLiterals(lits, best)) {
-				best, found = lits, true
+			if cl, ok := required(c, rs); ok {
+				all = append(all, cl...)
 			}
 		}
-		return best, found
+		if len(all) == 0 {
+			return nil, false
+		}
+		sort.SliceStable(all, func(i, j int) bool { return betterLiterals(all[i], all[j]) })
+		if len(all) > maxClauses {
+			all = all[:maxClauses]
+		}
+		return all, true
 	case orNode:
-		var all []string
+		// Each alternative gives its best clause; one of them must hold.
+		var union []string
 		for _, c := range x {
-			lits, ok := required(c, rs)
+			cl, ok := required(c, rs)
 			if !ok {
 				return nil, false
 			}
-			all = append(all, lits...)
+			union = append(union, cl[0]...)
 		}
-		return dedupe(all), true
+		return [][]string{dedupe(union)}, true
 	}
 	return nil, false
+}
+
+func clauseOf(lits []string, ok bool) ([][]string, bool) {
+	if !ok {
+		return nil, false
+	}
+	return [][]string{lits}, true
 }
 
 func valuesLiterals(vals []valueMatcher, all bool) ([]string, bool) {

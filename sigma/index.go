@@ -23,7 +23,14 @@ type bucketKey struct {
 type bucket struct {
 	insts    []*instance
 	ac       *acAutomaton
-	litInsts [][]int32 // literal -> positions in insts
+	litInsts  [][]clauseRef // literal -> the clauses it satisfies
+	litGlobal []int32       // literal -> ruleset-wide literal id
+}
+
+// clauseRef is one prefilter clause of one instance of a bucket.
+type clauseRef struct {
+	inst   int32
+	clause int32
 }
 
 // index finds the bucket of an event. Instances placed on (channel, id),
@@ -37,7 +44,7 @@ type index struct {
 	channels []string
 }
 
-func buildIndex(insts []*instance) index {
+func buildIndex(insts []*instance, rs *Ruleset) index {
 	layer := map[bucketKey][]*instance{}
 	for _, in := range insts {
 		for _, k := range in.keys {
@@ -68,19 +75,19 @@ func buildIndex(insts []*instance) index {
 			ids[id] = true
 		}
 		for id := range ids {
-			ix.exact[bucketKey{ch, id}] = newBucket(layer[bucketKey{ch, id}], layer[bucketKey{ch, anyID}], layer[bucketKey{anyChannel, id}], global)
+			ix.exact[bucketKey{ch, id}] = newBucket(rs, layer[bucketKey{ch, id}], layer[bucketKey{ch, anyID}], layer[bucketKey{anyChannel, id}], global)
 		}
-		ix.channel[ch] = newBucket(layer[bucketKey{ch, anyID}], global)
+		ix.channel[ch] = newBucket(rs, layer[bucketKey{ch, anyID}], global)
 	}
 	sort.Strings(ix.channels)
 	for id := range anyChannelIDs {
-		ix.anyIDs[id] = newBucket(layer[bucketKey{anyChannel, id}], global)
+		ix.anyIDs[id] = newBucket(rs, layer[bucketKey{anyChannel, id}], global)
 	}
-	ix.global = newBucket(global)
+	ix.global = newBucket(rs, global)
 	return ix
 }
 
-func newBucket(lists ...[]*instance) *bucket {
+func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 	var insts []*instance
 	seen := map[*instance]bool{}
 	for _, l := range lists {
@@ -96,19 +103,27 @@ func newBucket(lists ...[]*instance) *bucket {
 	}
 	sort.SliceStable(insts, func(i, j int) bool { return insts[i].info.index < insts[j].info.index })
 	b := &bucket{insts: insts}
-	litID := map[string]int32{}
+	local := map[int32]int32{} // ruleset literal id -> bucket literal id
 	var lits []string
-	for i, in := range insts {
-		for _, l := range in.lits {
-			id, ok := litID[l]
-			if !ok {
-				id = int32(len(lits))
-				litID[l] = id
-				lits = append(lits, l)
-				b.litInsts = append(b.litInsts, nil)
-			}
-			b.litInsts[id] = append(b.litInsts[id], int32(i))
+	add := func(global int32, text string) int32 {
+		id, ok := local[global]
+		if !ok {
+			id = int32(len(lits))
+			local[global] = id
+			lits = append(lits, text)
+			b.litInsts = append(b.litInsts, nil)
+			b.litGlobal = append(b.litGlobal, global)
 		}
+		return id
+	}
+	for i, in := range insts {
+		for k, clause := range in.clauses {
+			for _, l := range clause {
+				id := add(rs.literalID(l), l)
+				b.litInsts[id] = append(b.litInsts[id], clauseRef{int32(i), int32(k)})
+			}
+		}
+		gateLiterals(in.root, func(g int32) { add(g, rs.litText[g]) })
 	}
 	if len(lits) > 0 {
 		b.ac = buildAutomaton(lits)
@@ -177,7 +192,12 @@ type Matcher struct {
 	rs   *Ruleset
 	ctx  evalCtx
 	seen []uint32 // per literal of the current bucket
-	mark []uint32 // per instance of the current bucket
+	// Per instance of the current bucket: the generation its clause count
+	// belongs to, and how many of its clauses hold; per clause, whether it
+	// was counted.
+	instGen   []uint32
+	instCount []int32
+	clauseGen []uint32
 	hit  []uint32 // per rule: reported for this event
 	cur  *bucket
 	scan func(string) bool
@@ -189,6 +209,9 @@ type evalCtx struct {
 	rs      *Ruleset
 	ev      Event
 	gen     uint32
+	// litSeen[id] == gen when literal id occurs in a payload value of the
+	// event; nil disables the literal gates.
+	litSeen []uint32
 	slotGen []uint32
 	slotVal []string
 	slotOK  []bool
@@ -220,9 +243,11 @@ func (rs *Ruleset) NewMatcher() *Matcher {
 	n := len(rs.fields)
 	m := &Matcher{
 		rs:   rs,
-		ctx:  evalCtx{rs: rs, slotGen: make([]uint32, n), slotVal: make([]string, n), slotOK: make([]bool, n)},
+		ctx:  evalCtx{rs: rs, slotGen: make([]uint32, n), slotVal: make([]string, n), slotOK: make([]bool, n), litSeen: make([]uint32, len(rs.litText))},
 		seen: make([]uint32, rs.maxLits),
-		mark: make([]uint32, rs.maxInsts),
+		instGen:   make([]uint32, rs.maxInsts),
+		instCount: make([]int32, rs.maxInsts),
+		clauseGen: make([]uint32, rs.maxInsts*maxClauses),
 		hit:  make([]uint32, len(rs.rules)),
 	}
 	m.scan = m.scanValue
@@ -236,8 +261,19 @@ func (m *Matcher) scanValue(v string) bool {
 }
 
 func (m *Matcher) foundLiteral(lit int32) {
-	for _, i := range m.cur.litInsts[lit] {
-		m.mark[i] = m.ctx.gen
+	gen := m.ctx.gen
+	m.ctx.litSeen[m.cur.litGlobal[lit]] = gen
+	for _, r := range m.cur.litInsts[lit] {
+		k := r.inst*maxClauses + r.clause
+		if m.clauseGen[k] == gen {
+			continue
+		}
+		m.clauseGen[k] = gen
+		if m.instGen[r.inst] != gen {
+			m.instGen[r.inst] = gen
+			m.instCount[r.inst] = 0
+		}
+		m.instCount[r.inst]++
 	}
 }
 
@@ -260,8 +296,10 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	if m.ctx.gen == 0 {
 		// The generation counter wrapped: forget every stamp.
 		clear(m.ctx.slotGen)
+		clear(m.ctx.litSeen)
 		clear(m.seen)
-		clear(m.mark)
+		clear(m.instGen)
+		clear(m.clauseGen)
 		clear(m.hit)
 		m.ctx.gen = 1
 	}
@@ -273,7 +311,7 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	gen := m.ctx.gen
 	var match Match
 	for i, in := range b.insts {
-		if in.lits != nil && m.mark[i] != gen {
+		if in.clauses != nil && (m.instGen[i] != gen || int(m.instCount[i]) < len(in.clauses)) {
 			continue
 		}
 		if m.hit[in.info.index] == gen || !in.root.eval(&m.ctx) {

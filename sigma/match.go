@@ -222,13 +222,35 @@ func (m casedSuffix) match(_ *evalCtx, v string) bool     { return strings.HasSu
 func (m casedContains) match(_ *evalCtx, v string) bool   { return strings.Contains(v, m.lit) }
 func (nullMatcher) match(_ *evalCtx, v string) bool       { return v == "" }
 
+// litGate skips a literal matcher when the prefilter saw its literal in no
+// payload value of the event: most values of most rules are then rejected
+// without reading the field.
+type litGate struct {
+	lid   int32
+	inner valueMatcher
+}
+
+func (g litGate) match(c *evalCtx, v string) bool {
+	if c.litSeen != nil && c.litSeen[g.lid] != c.gen {
+		return false
+	}
+	return g.inner.match(c, v)
+}
+
 // unicodeFold wraps a matcher whose literal has non-ASCII letters: the value
 // is lowered with Unicode rules first. It allocates, but only for such rare
 // literals.
 type unicodeFold struct{ inner valueMatcher }
 
 func (m unicodeFold) match(c *evalCtx, v string) bool {
-	return m.inner.match(c, strings.ToLower(v))
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			return m.inner.match(c, strings.ToLower(v))
+		}
+	}
+	// For ASCII text, Unicode lowering is the ASCII folding the inner
+	// matcher does anyway.
+	return m.inner.match(c, v)
 }
 
 // globMatcher handles values with wildcards inside. '*' matches any run of

@@ -16,6 +16,11 @@ type acAutomaton struct {
 	edgeByte  []byte
 	edgeNext  []int32
 	fail      []int32
+	// dense gives states with many edges a full transition row (index into
+	// rows, or -1): a linear search over dozens of edges per byte was the
+	// prefilter's main cost.
+	dense     []int32
+	rows      [][256]int32
 	out       []int32 // literal ending at the state, or -1
 	dict      []int32 // next state on the fail chain with out >= 0, or 0
 	nLits     int
@@ -67,6 +72,22 @@ func buildAutomaton(lits []string) *acAutomaton {
 		}
 	}
 	a.edgeStart[len(nodes)] = int32(len(a.edgeByte))
+	a.dense = make([]int32, len(nodes))
+	for st := range nodes {
+		a.dense[st] = -1
+		if st == 0 || len(nodes[st].next) < denseEdges {
+			continue
+		}
+		var row [256]int32
+		for c := range row {
+			row[c] = -1
+		}
+		for c, t := range nodes[st].next {
+			row[c] = t
+		}
+		a.dense[st] = int32(len(a.rows))
+		a.rows = append(a.rows, row)
+	}
 	for c := range a.root {
 		a.root[c] = -1
 	}
@@ -108,9 +129,15 @@ func buildAutomaton(lits []string) *acAutomaton {
 	return a
 }
 
+// denseEdges is the edge count from which a state gets a dense row.
+const denseEdges = 6
+
 func (a *acAutomaton) child(s int32, c byte) int32 {
 	if s == 0 {
 		return a.root[c]
+	}
+	if r := a.dense[s]; r >= 0 {
+		return a.rows[r][c]
 	}
 	lo, hi := a.edgeStart[s], a.edgeStart[s+1]
 	for lo < hi {

@@ -370,6 +370,7 @@ func TestPrefilterSkipsOnlyImpossibleRules(t *testing.T) {
 			for _, in := range b.insts {
 				m := rs.NewMatcher()
 				m.ctx.gen++
+				m.ctx.litSeen = nil
 				ev["Channel"] = "Test"
 				m.ctx.ev = ev
 				direct = in.root.eval(&m.ctx)
