@@ -106,14 +106,14 @@ func (f *fieldDef) read(ev Event) (string, bool) {
 
 // instance is a detection rule compiled for one source.
 type instance struct {
-	info   *RuleInfo
-	src    *Source
-	root   node
+	info *RuleInfo
+	src  *Source
+	root node
 	// clauses is the prefilter: the rule can match only if every clause has
 	// a literal that occurs in the event's payload; nil: always run.
 	clauses [][]string
-	keys   []bucketKey
-	fields map[string]int // rule field name -> field id, for captures
+	keys    []bucketKey
+	fields  map[string]int // rule field name -> field id, for captures
 	// capture lists the fields correlations read from this rule's matches.
 	capture []captureField
 }

@@ -21,8 +21,8 @@ type bucketKey struct {
 // bucket is the rule instances an event of one (channel, event ID) can
 // match, with the literal prefilter over them.
 type bucket struct {
-	insts    []*instance
-	ac       *acAutomaton
+	insts     []*instance
+	ac        *acAutomaton
 	litInsts  [][]clauseRef // literal -> the clauses it satisfies
 	litGlobal []int32       // literal -> ruleset-wide literal id
 }
@@ -198,17 +198,17 @@ type Matcher struct {
 	instGen   []uint32
 	instCount []int32
 	clauseGen []uint32
-	hit  []uint32 // per rule: reported for this event
-	cur  *bucket
-	scan func(string) bool
-	lit  func(int32)
+	hit       []uint32 // per rule: reported for this event
+	cur       *bucket
+	scan      func(string) bool
+	lit       func(int32)
 }
 
 // evalCtx caches field values for one event.
 type evalCtx struct {
-	rs      *Ruleset
-	ev      Event
-	gen     uint32
+	rs  *Ruleset
+	ev  Event
+	gen uint32
 	// litSeen[id] == gen when literal id occurs in a payload value of the
 	// event; nil disables the literal gates.
 	litSeen []uint32
@@ -242,13 +242,13 @@ func (c *evalCtx) anyValue(m valueMatcher) bool {
 func (rs *Ruleset) NewMatcher() *Matcher {
 	n := len(rs.fields)
 	m := &Matcher{
-		rs:   rs,
-		ctx:  evalCtx{rs: rs, slotGen: make([]uint32, n), slotVal: make([]string, n), slotOK: make([]bool, n), litSeen: make([]uint32, len(rs.litText))},
-		seen: make([]uint32, rs.maxLits),
+		rs:        rs,
+		ctx:       evalCtx{rs: rs, slotGen: make([]uint32, n), slotVal: make([]string, n), slotOK: make([]bool, n), litSeen: make([]uint32, len(rs.litText))},
+		seen:      make([]uint32, rs.maxLits),
 		instGen:   make([]uint32, rs.maxInsts),
 		instCount: make([]int32, rs.maxInsts),
 		clauseGen: make([]uint32, rs.maxInsts*maxClauses),
-		hit:  make([]uint32, len(rs.rules)),
+		hit:       make([]uint32, len(rs.rules)),
 	}
 	m.scan = m.scanValue
 	m.lit = m.foundLiteral

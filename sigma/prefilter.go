@@ -19,11 +19,11 @@ type acAutomaton struct {
 	// dense gives states with many edges a full transition row (index into
 	// rows, or -1): a linear search over dozens of edges per byte was the
 	// prefilter's main cost.
-	dense     []int32
-	rows      [][256]int32
-	out       []int32 // literal ending at the state, or -1
-	dict      []int32 // next state on the fail chain with out >= 0, or 0
-	nLits     int
+	dense []int32
+	rows  [][256]int32
+	out   []int32 // literal ending at the state, or -1
+	dict  []int32 // next state on the fail chain with out >= 0, or 0
+	nLits int
 }
 
 // buildAutomaton builds the automaton for lits, which must be distinct and
