@@ -24,6 +24,9 @@ type acAutomaton struct {
 	fail      []int32
 	out       []int32 // literal ending at the state, or -1
 	dict      []int32 // next state on the fail chain with out >= 0, or 0
+	// report is the first state to report from: the state itself if a
+	// literal ends there, else dict; one lookup per byte on the hot path.
+	report []int32
 	nLits     int
 }
 
@@ -118,7 +121,7 @@ func buildAutomaton(lits []string) *acAutomaton {
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		if r := a.rowOf[s]; r >= 0 {
+		if r := a.rowOf[s]; r >= 0 && s != 0 {
 			row := a.rows[int(r)*n : int(r+1)*n]
 			copy(row, a.rowFor(a.fail[s]))
 			for e := a.edgeStart[s]; e < a.edgeStart[s+1]; e++ {
@@ -134,6 +137,14 @@ func buildAutomaton(lits []string) *acAutomaton {
 				a.dict[t] = a.dict[ft]
 			}
 			queue = append(queue, t)
+		}
+	}
+	a.report = make([]int32, ns)
+	for s := range a.report {
+		if a.out[s] >= 0 {
+			a.report[s] = int32(s)
+		} else {
+			a.report[s] = a.dict[s]
 		}
 	}
 	return a
@@ -173,11 +184,7 @@ func (a *acAutomaton) scan(v string, seen []uint32, gen uint32, found func(int32
 		} else {
 			s = a.step(s, c)
 		}
-		o := s
-		if a.out[o] < 0 {
-			o = a.dict[o]
-		}
-		for o > 0 {
+		for o := a.report[s]; o > 0; {
 			lit := a.out[o]
 			if seen[lit] == gen {
 				// Reporting a literal walks its whole suffix chain, so
