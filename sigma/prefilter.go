@@ -27,7 +27,7 @@ type acAutomaton struct {
 	// report is the first state to report from: the state itself if a
 	// literal ends there, else dict; one lookup per byte on the hot path.
 	report []int32
-	nLits     int
+	nLits  int
 }
 
 // rowDepth is the depth up to which states get full rows.
