@@ -227,13 +227,13 @@ func keys(h *update.Host) []string {
 func TestExtractKB(t *testing.T) {
 	cases := map[string]string{
 		"2024-01 Security Update for Windows 10 Version 22H2 for x64-based Systems (KB5034441)": "KB5034441",
-		"Package_for_KB5058385~31bf3856ad364e35~amd64~~20348.3692.1.5":                         "KB5058385",
+		"Package_for_KB5058385~31bf3856ad364e35~amd64~~20348.3692.1.5":                          "KB5058385",
 		"Security Intelligence Update - KB2267602 (Version 1.429.1.0)":                          "KB2267602",
 		"windows10.0-kb5034441-x64.msu":                                                         "KB5034441",
 		"KB 890830":                                                                             "KB890830",
 		"KB12345":                                                                               "",
 		"NKB5034441":                                                                            "",
-		"Package_for_RollupFix~31bf3856ad364e35~amd64~~19041.5737.1.9":                         "",
+		"Package_for_RollupFix~31bf3856ad364e35~amd64~~19041.5737.1.9":                          "",
 	}
 	for in, want := range cases {
 		if got := update.ExtractKB(in); got != want {
