@@ -66,4 +66,3 @@ func asLoadError(err error, target **catalog.LoadError) bool {
 	*target = le
 	return ok
 }
-
