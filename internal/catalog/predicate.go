@@ -201,14 +201,21 @@ func (p *allOf) String() string                  { return "all: " + joinPredicat
 
 type anyOf struct{ subs []Predicate }
 
+// Eval evaluates every alternative, so that the report shows all the
+// evidence that holds, not only the first piece found.
 func (p *anyOf) Eval(c *Context) (bool, []Claim) {
-	var seen []Claim
+	var held, seen []Claim
+	ok := false
 	for _, s := range p.subs {
-		ok, claims := s.Eval(c)
-		if ok {
-			return true, claims
+		sok, claims := s.Eval(c)
+		if sok {
+			ok = true
+			held = append(held, claims...)
 		}
 		seen = append(seen, claims...)
+	}
+	if ok {
+		return true, held
 	}
 	return false, seen
 }
