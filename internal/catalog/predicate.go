@@ -333,10 +333,19 @@ func bootAfterFailure(c *Context, _ arg) (bool, Claim) {
 		return false, noAnchor
 	}
 	if b, ok := c.Host.NextBoot(a.ResultAt); ok {
-		return true, claimf(b.Evidence, "Windows restarted on %s, after the failure on %s", "失敗 (%[2]s) の後、%[1]s に Windows が再起動しました", when(b.Time), when(a.ResultAt))
+		return true, claimf(bootEvidence(b), "Windows restarted on %s, after the failure on %s", "失敗 (%[2]s) の後、%[1]s に Windows が再起動しました", when(b.Time), when(a.ResultAt))
 	}
 	return false, claimf(resultEvidence(a), "no restart is logged after the failure on %s (the logs end on %s)",
 		"失敗 (%s) の後の再起動は記録されていません (ログの終わり: %s)", when(a.ResultAt), when(c.Host.Last))
+}
+
+// bootEvidence returns the first record of a boot (Kernel-General 12 where
+// the log has it); the other markers of the same boot add nothing to a claim.
+func bootEvidence(b update.Boot) []update.Evidence {
+	if len(b.Evidence) == 0 {
+		return nil
+	}
+	return b.Evidence[:1]
 }
 
 func laterSuccess(c *Context, after time.Time) *update.Attempt {
@@ -371,7 +380,7 @@ func succeededAfterNextBoot(c *Context, _ arg) (bool, Claim) {
 	if s := laterSuccess(c, b.Time); s != nil {
 		return true, claimf(resultEvidence(s), "after the restart on %s the update installed on %s", "%s の再起動の後、%s にインストールされました", when(b.Time), when(s.ResultAt))
 	}
-	return false, claimf(b.Evidence, "the update did not install after the restart on %s", "%s の再起動の後、インストールされた記録はありません", when(b.Time))
+	return false, claimf(bootEvidence(b), "the update did not install after the restart on %s", "%s の再起動の後、インストールされた記録はありません", when(b.Time))
 }
 
 // isWindowsUpdateActivity reports whether o shows the Windows Update client
@@ -397,12 +406,12 @@ func noFailureAfterNextBoot(c *Context, _ arg) (bool, Claim) {
 	for i := range c.Host.Timeline {
 		o := &c.Host.Timeline[i]
 		if o.Time.After(b.Time) && isWindowsUpdateActivity(o) {
-			return true, claimf(append(append([]update.Evidence(nil), b.Evidence...), o.Evidence),
+			return true, claimf([]update.Evidence{o.Evidence},
 				"after the restart on %s Windows Update ran again (%s) and the update did not fail again",
 				"%s の再起動の後、Windows Update が再び動作し (%s)、この更新プログラムは再び失敗していません", when(b.Time), when(o.Time))
 		}
 	}
-	return false, claimf(b.Evidence, "Windows Update has not run since the restart on %s, so a repeat cannot be ruled out yet",
+	return false, claimf(bootEvidence(b), "Windows Update has not run since the restart on %s, so a repeat cannot be ruled out yet",
 		"%s の再起動以降 Windows Update が動作していないため、再発しないとはまだ言えません", when(b.Time))
 }
 
