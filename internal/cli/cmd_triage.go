@@ -163,4 +163,3 @@ func reachesLevel(res *triage.Result, level int) bool {
 	}
 	return false
 }
-
