@@ -22,6 +22,7 @@ type reportOptions struct {
 	catalogs []string
 	computer string
 	failOn   string
+	textTZ   string
 }
 
 func (o *reportOptions) addFlags(c *cobra.Command) {
@@ -31,6 +32,7 @@ func (o *reportOptions) addFlags(c *cobra.Command) {
 	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of standard output")
 	f.StringArrayVar(&o.catalogs, "catalog", nil, "add the known-issue entries (*.yaml) of this folder; repeatable")
 	f.StringVar(&o.computer, "computer", "", "host that WindowsUpdate.log and CBS.log belong to (text logs carry no computer name)")
+	f.StringVar(&o.textTZ, "text-log-offset", "", "UTC offset of the local time WindowsUpdate.log and CBS.log were written in, like +09:00 (default: estimated from matching events)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit with status 4 if an update is judged at or above this level: needs-action, investigate or false-alarm")
 }
 
@@ -41,6 +43,11 @@ func (o *reportOptions) check() error {
 	}
 	if o.lang != "en" && o.lang != "ja" {
 		return usagef("--lang %q: want en or ja", o.lang)
+	}
+	if o.textTZ != "" {
+		if _, err := triage.ParseUTCOffset(o.textTZ); err != nil {
+			return usagef("--text-log-offset: %v", err)
+		}
 	}
 	if o.failOn != "" && failLevel(o.failOn) < 0 {
 		return usagef("--fail-on %q: want needs-action, investigate or false-alarm", o.failOn)
@@ -98,11 +105,20 @@ func runTriage(ctx context.Context, io stdio, o *reportOptions, paths []string) 
 		damaged = true
 		io.warnf("%s", d)
 	}
-	res, err := triage.Run(ctx, paths, triage.Options{Catalog: cat, Computer: o.computer, Lang: o.lang}, damage)
+	res, err := triage.Run(ctx, paths, o.triageOptions(cat), damage)
 	if err != nil {
 		return fmt.Errorf("failed to triage logs: %w", err)
 	}
 	return finishReport(io, o, res, damaged)
+}
+
+func (o *reportOptions) triageOptions(cat *catalog.Catalog) triage.Options {
+	opts := triage.Options{Catalog: cat, Computer: o.computer, Lang: o.lang}
+	if o.textTZ != "" {
+		off, _ := triage.ParseUTCOffset(o.textTZ)
+		opts.TextLogOffset = &off
+	}
+	return opts
 }
 
 // loadCatalog returns the built-in entries plus those of each --catalog

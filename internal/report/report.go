@@ -260,6 +260,30 @@ func (l *labels) Boots(n int) string {
 	return fmt.Sprintf("%d %s", n, l.words["boots"])
 }
 
+// textClock says how text-log times were read.
+func (l *labels) textClock(c *triage.TextLogClock) string {
+	en := l == &english
+	switch c.Source {
+	case "estimated":
+		if en {
+			return fmt.Sprintf("Text-log times read as UTC%s (estimated from %d lines matching events)", c.UTCOffset, c.Pairs)
+		}
+		return fmt.Sprintf("テキスト ログの時刻は UTC%s として読みました (イベントと一致する %d 行から推定)", c.UTCOffset, c.Pairs)
+	case "given":
+		if en {
+			return fmt.Sprintf("Text-log times read as UTC%s (--text-log-offset)", c.UTCOffset)
+		}
+		return fmt.Sprintf("テキスト ログの時刻は UTC%s として読みました (--text-log-offset)", c.UTCOffset)
+	}
+	if en {
+		return "Text-log times taken as UTC: no event matched a line to tell the zone (use --text-log-offset)"
+	}
+	return "テキスト ログの時刻は UTC とみなしました。タイム ゾーンを判断できるイベントがありません (--text-log-offset を指定できます)"
+}
+
+// TextClock is textClock for the HTML template.
+func (l *labels) TextClock(c *triage.TextLogClock) string { return l.textClock(c) }
+
 // updateName is how a report names an update: its KB, else its title.
 func updateName(u *triage.Update) string {
 	if u.KB != "" {

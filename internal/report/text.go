@@ -58,6 +58,9 @@ func (t *textRenderer) host(p func(string, ...any), l *labels, h *triage.Host) {
 	}
 	p("\n%s\n", t.paint(ansiBold, fmt.Sprintf("== %s (%s; %s %s %s %s; %s)", h.Computer, build,
 		w["logs"], shortStamp(h.FirstEvent), w["to"], shortStamp(h.LastEvent), l.Boots(len(h.Boots)))))
+	if tl := h.TextLogs; tl != nil {
+		p("  %s\n", l.textClock(tl))
+	}
 	for _, pr := range h.PendingRestarts {
 		if pr.Until == nil {
 			name := pr.Key

@@ -69,13 +69,27 @@ func (s *Summary) merge(o Summary) {
 type Host struct {
 	Computer string `json:"computer"`
 	// Build is the OS build its boot events report, "" when unknown.
-	Build           string           `json:"build"`
-	FirstEvent      time.Time        `json:"first_event"`
-	LastEvent       time.Time        `json:"last_event"`
-	Summary         Summary          `json:"summary"`
+	Build      string    `json:"build"`
+	FirstEvent time.Time `json:"first_event"`
+	LastEvent  time.Time `json:"last_event"`
+	Summary    Summary   `json:"summary"`
+	// TextLogs says how text-log times were put on UTC; null without text logs.
+	TextLogs        *TextLogClock    `json:"text_logs"`
 	PendingRestarts []PendingRestart `json:"pending_restarts"`
 	Boots           []Boot           `json:"boots"`
 	Updates         []Update         `json:"updates"`
+}
+
+// TextLogClock says how the local times of a host's text logs were turned
+// into UTC.
+type TextLogClock struct {
+	// UTCOffset is the offset of the local time the logs were written in,
+	// "+09:00"; their times were shifted by its negative.
+	UTCOffset string `json:"utc_offset"`
+	// Source is "estimated" (from Pairs lines matched with events), "given"
+	// (--text-log-offset) or "none" (nothing to tell it by: taken as UTC).
+	Source string `json:"source"`
+	Pairs  int    `json:"pairs"`
 }
 
 // PendingRestart is a span during which an update waited for a restart.

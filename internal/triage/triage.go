@@ -21,6 +21,9 @@ type Options struct {
 	// Computer names the host text logs belong to (they carry no computer
 	// name); see update.Options.TextHost.
 	Computer string
+	// TextLogOffset, when set, is the UTC offset of the local time the text
+	// logs were written in (+9h for Tokyo); when nil it is estimated.
+	TextLogOffset *time.Duration
 	// Lang is the language of guidance and evidence: "en" or "ja".
 	Lang string
 	// Now stamps the report; tests fix it for golden files.
@@ -89,7 +92,12 @@ func FromObservations(obs []update.Observation, opts Options) *Result {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	hosts := update.Build(obs, update.Options{TextHost: opts.Computer})
+	uo := update.Options{TextHost: opts.Computer}
+	if opts.TextLogOffset != nil {
+		shift := -*opts.TextLogOffset
+		uo.TextOffset = &shift
+	}
+	hosts := update.Build(obs, uo)
 	r := &Result{
 		SchemaVersion: SchemaVersion,
 		GeneratedAt:   now().UTC(),

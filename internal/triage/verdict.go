@@ -3,6 +3,8 @@ package triage
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wuguard/wuguard/internal/catalog"
@@ -29,6 +31,9 @@ func analyzeHost(h *update.Host, cat *catalog.Catalog, lang string) Host {
 		PendingRestarts: []PendingRestart{},
 		Boots:           []Boot{},
 		Updates:         []Update{},
+	}
+	if h.TextOffsetSource != "" {
+		host.TextLogs = &TextLogClock{UTCOffset: FormatUTCOffset(-h.TextOffset), Source: h.TextOffsetSource, Pairs: h.TextOffsetPairs}
 	}
 	for _, p := range h.PendingRestarts {
 		pr := PendingRestart{Key: p.Key, Title: p.Title, Since: p.Since, Evidence: p.Evidence}
@@ -110,6 +115,42 @@ func judge(h *update.Host, u *update.Update, cat *catalog.Catalog, lang string) 
 		v.Evidence = append(v.Evidence, Claim{Text: c.Text.In(lang), Evidence: c.Evidence})
 	}
 	return v
+}
+
+// FormatUTCOffset writes an offset as "+09:00" or "-05:30".
+func FormatUTCOffset(d time.Duration) string {
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	return fmt.Sprintf("%s%02d:%02d", sign, int(d.Hours()), int(d.Minutes())%60)
+}
+
+// ParseUTCOffset reads "+09:00", "-5:30", "+9" or "Z".
+func ParseUTCOffset(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "Z" || s == "0" {
+		return 0, nil
+	}
+	if len(s) < 2 || (s[0] != '+' && s[0] != '-') {
+		return 0, fmt.Errorf("offset %q must start with + or -, like +09:00", s)
+	}
+	hh, mm, _ := strings.Cut(s[1:], ":")
+	h, err := strconv.Atoi(hh)
+	if err != nil || h > 14 {
+		return 0, fmt.Errorf("offset %q: hours must be 0 to 14", s)
+	}
+	m := 0
+	if mm != "" {
+		if m, err = strconv.Atoi(mm); err != nil || m >= 60 || len(mm) != 2 {
+			return 0, fmt.Errorf("offset %q: minutes must be 00 to 59", s)
+		}
+	}
+	d := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute
+	if s[0] == '-' {
+		d = -d
+	}
+	return d, nil
 }
 
 func text(en, ja string, args ...any) catalog.Text {

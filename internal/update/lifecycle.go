@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/wuguard/wuguard/internal/event"
 )
 
 // Status is where an update stands according to its latest result.
@@ -173,6 +175,13 @@ type Host struct {
 	// Timeline holds every observation of the host in time order.
 	Timeline    []Observation
 	First, Last time.Time
+	// TextOffset is what was added to the times of the host's text-log lines
+	// to make them UTC; TextOffsetSource says how it was found: "estimated"
+	// (from TextOffsetPairs lines matched with events), "given" or "none"
+	// (no way to tell: the lines were taken as UTC). Empty without text logs.
+	TextOffset       time.Duration
+	TextOffsetSource string
+	TextOffsetPairs  int
 }
 
 // Session returns the number of boots at or before t: observations with the
@@ -206,6 +215,9 @@ type Options struct {
 	// computer name) belong to when the events name more than one host or
 	// none. Empty means "unknown (text logs)".
 	TextHost string
+	// TextOffset, when set, is added to text-log times (local time without a
+	// zone) to make them UTC; when nil it is estimated per host.
+	TextOffset *time.Duration
 }
 
 // UnknownTextHost is the host name text logs get when no host can be told.
@@ -245,7 +257,7 @@ func Build(obs []Observation, opts Options) []*Host {
 	sort.Strings(keys)
 	hosts := make([]*Host, 0, len(keys))
 	for _, k := range keys {
-		hosts = append(hosts, buildHost(names[k], byHost[k]))
+		hosts = append(hosts, buildHost(names[k], byHost[k], opts))
 	}
 	return hosts
 }
@@ -264,9 +276,10 @@ func textHostKey(names map[string]string, named string) string {
 	return strings.ToLower(UnknownTextHost)
 }
 
-func buildHost(name string, obs []Observation) *Host {
-	sort.SliceStable(obs, func(i, j int) bool { return obs[i].Time.Before(obs[j].Time) })
+func buildHost(name string, obs []Observation, opts Options) *Host {
 	h := &Host{Computer: name, Timeline: obs}
+	alignText(h, obs, opts)
+	sort.SliceStable(obs, func(i, j int) bool { return obs[i].Time.Before(obs[j].Time) })
 	if len(obs) > 0 {
 		h.First, h.Last = obs[0].Time, obs[len(obs)-1].Time
 	}
@@ -297,6 +310,28 @@ func buildHost(name string, obs []Observation) *Host {
 	}
 	h.PendingRestarts = pendingRestarts(h, obs, keys)
 	return h
+}
+
+// alignText puts the host's text-log lines on the events' UTC clock.
+func alignText(h *Host, obs []Observation, opts Options) {
+	hasText := false
+	for i := range obs {
+		hasText = hasText || obs[i].Evidence.Format == string(event.FormatText)
+	}
+	if !hasText {
+		return
+	}
+	switch {
+	case opts.TextOffset != nil:
+		h.TextOffset, h.TextOffsetSource = *opts.TextOffset, "given"
+	default:
+		off, pairs, ok := EstimateTextOffset(obs)
+		h.TextOffsetSource = "none"
+		if ok {
+			h.TextOffset, h.TextOffsetPairs, h.TextOffsetSource = off, pairs, "estimated"
+		}
+	}
+	ShiftText(obs, h.TextOffset)
 }
 
 // findBoots merges boot markers into boots: markers less than
