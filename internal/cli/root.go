@@ -52,6 +52,7 @@ Start with 'wuguard demo' to see a triage of built-in sample logs.
 		newVersionCommand(io),
 		newRulesCommand(io),
 		newHuntCommand(io),
+		newTriageCommand(io),
 	)
 	for _, c := range root.Commands() {
 		if c.Args == nil {
