@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"math/rand"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -64,6 +65,23 @@ func TestIndexFold(t *testing.T) {
 	for _, c := range cases {
 		if got := indexFold(c.v, c.lit); got != c.want {
 			t.Errorf("indexFold(%q, %q) = %d, want %d", c.v, c.lit, got, c.want)
+		}
+	}
+}
+
+func TestRegexLiteral(t *testing.T) {
+	cases := map[string]string{
+		`powershell.*-enc`:    "powershell",
+		`(?i)\\Temp\\.*\.EXE`: `\temp\`,
+		`(?i)kernel32`:        "", // Kelvin sign folds to k
+		`a|b`:                 "",
+		`(foo){2}`:            "foo",
+		`x?yz*`:               "y",
+		`[a-c]+`:              "",
+	}
+	for src, want := range cases {
+		if got := regexLiteral(regexp.MustCompile(src)); got != want {
+			t.Errorf("%q: %q, want %q", src, got, want)
 		}
 	}
 }
