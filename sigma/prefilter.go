@@ -32,7 +32,7 @@ type acAutomaton struct {
 }
 
 // rowDepth is the depth up to which states get full rows.
-const rowDepth = 3
+const rowDepth = 2
 
 // buildAutomaton builds the automaton for lits, which must be distinct and
 // already folded. Literal i is reported as i.
