@@ -347,6 +347,20 @@ func TestProductOnlyRuleDispatchesByEventID(t *testing.T) {
 	}
 }
 
+func TestProductOnlyRuleDispatchesByChannel(t *testing.T) {
+	rs := compileOne(t, "title: t\nid: x\nlogsource: {product: windows}\ndetection:\n  s: {Channel: [sysmon, Other/Log], A: 1}\n  condition: s\n", Config{})
+	for _, b := range rs.idx.all() {
+		if b == rs.idx.global && len(b.insts) > 0 {
+			t.Fatal("a rule that requires channels runs on every event")
+		}
+	}
+	for ch, want := range map[string]bool{"Sysmon": true, "other/log": true, "Test": false} {
+		if got := matchOne(t, rs, testEvent{"Channel": ch, "A": "1"}); got != want {
+			t.Errorf("channel %s: %v, want %v", ch, got, want)
+		}
+	}
+}
+
 func TestMatchedFields(t *testing.T) {
 	rs := compileOne(t, detection("  s: {A|contains: x}\n  t: {B: 1}\n  condition: s or t\n"), Config{})
 	var got []MatchedField
