@@ -52,7 +52,6 @@ type Ruleset struct {
 	litText      []string         // id -> literal
 	idx          index
 	correlations []*correlation
-	instances    int
 	maxLits      int
 	maxInsts     int
 }
@@ -222,7 +221,6 @@ func Compile(rules []*Rule, cfg Config) (*Ruleset, []Diagnostic) {
 	corrDiags := cc.compileCorrelations(corrRules, byRef, claim, instOf)
 	diags = append(diags, corrDiags...)
 
-	rs.instances = len(insts)
 	rs.idx = buildIndex(insts, rs)
 	for _, b := range rs.idx.all() {
 		if b.ac != nil && b.ac.nLits > rs.maxLits {

@@ -96,15 +96,6 @@ func (s sstr) plain() (string, bool) {
 	return "", false
 }
 
-func (s sstr) hasKind(k partKind) bool {
-	for _, p := range s {
-		if p.kind == k {
-			return true
-		}
-	}
-	return false
-}
-
 // transform applies f to every literal part.
 func (s sstr) transform(f func(string) string) sstr {
 	out := make(sstr, 0, len(s))
