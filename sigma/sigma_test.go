@@ -156,6 +156,8 @@ func TestValueMatching(t *testing.T) {
   condition: s`, []probe{{testEvent{"A": "ps /enc x"}, true}, {testEvent{"A": "ps \u2013enc x"}, true}, {testEvent{"A": "ps \u2015enc x"}, true}, {testEvent{"A": "ps +enc x"}, false}}},
 		{"windash many dashes uses a class", `  s: {A|windash|contains: '-a -b -c'}
   condition: s`, []probe{{testEvent{"A": "x /a \u2014b -c"}, true}, {testEvent{"A": "x /a +b -c"}, false}}},
+		{"windash leaves dashes inside words alone", `  s: {A|windash|contains: 'x-y -z'}
+  condition: s`, []probe{{testEvent{"A": "x-y /z"}, true}, {testEvent{"A": "x/y -z"}, false}}},
 		{"cidr v4 and v6", `  s: {A|cidr: [10.0.0.0/8, 'fe80::/10']}
   condition: s`, []probe{{testEvent{"A": "10.1.2.3"}, true}, {testEvent{"A": "fe80::1"}, true}, {testEvent{"A": "11.0.0.1"}, false}, {testEvent{"A": "nope"}, false}}},
 		{"numeric comparisons", `  s: {A|gt: 10, B|lte: 0x10, C|lt: 5, D|gte: 5}
