@@ -51,6 +51,8 @@ Start with 'wuguard demo' to see a triage of built-in sample logs.
 	root.AddCommand(
 		newVersionCommand(io),
 		newTriageCommand(io),
+		newRulesCommand(io),
+		newHuntCommand(io),
 	)
 	for _, c := range root.Commands() {
 		if c.Args == nil {
