@@ -73,7 +73,7 @@ var english = labels{
 		"winre-servicing-started": "WinRE servicing started", "winre-servicing-succeeded": "WinRE servicing succeeded",
 		"winre-servicing-failed": "WinRE servicing failed", "winre-servicing-cancelled": "WinRE servicing cancelled",
 		"winre-servicing-rolled-back": "WinRE servicing rolled back",
-		"boot": "Windows started", "boot-dirty": "Windows started after an unexpected shutdown",
+		"boot":                        "Windows started", "boot-dirty": "Windows started after an unexpected shutdown",
 	},
 	headline: func(s triage.Summary, hosts int) string {
 		return fmt.Sprintf("%s (%s, %s)", problems(s, true), plural(hosts, "host", "hosts"), plural(s.Updates, "update", "updates"))
@@ -141,7 +141,7 @@ var japanese = labels{
 		"winre-servicing-started": "WinRE の更新開始", "winre-servicing-succeeded": "WinRE の更新成功",
 		"winre-servicing-failed": "WinRE の更新失敗", "winre-servicing-cancelled": "WinRE の更新取り消し",
 		"winre-servicing-rolled-back": "WinRE の更新ロールバック",
-		"boot": "Windows 起動", "boot-dirty": "Windows 起動 (前回は異常終了)",
+		"boot":                        "Windows 起動", "boot-dirty": "Windows 起動 (前回は異常終了)",
 	},
 	headline: func(s triage.Summary, hosts int) string {
 		return fmt.Sprintf("%s (ホスト %d 台、更新 %d 件)", problems(s, false), hosts, s.Updates)
