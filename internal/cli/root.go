@@ -50,6 +50,7 @@ Start with 'wuguard demo' to see a triage of built-in sample logs.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newVersionCommand(io),
+		newTriageCommand(io),
 		newRulesCommand(io),
 		newHuntCommand(io),
 		newTriageCommand(io),
