@@ -192,7 +192,7 @@ func (w *Writer) WriteTyped(ev *Event, types []FieldType) error {
 		return nil
 	}
 	if w.chunk.empty() {
-		return &WriteError{RecordID: id, Err: fmt.Errorf("%w: it needs %d bytes, a chunk holds %d", ErrEventTooLarge, len(w.encoded), wrChunkSize-wrChunkHeaderSize)}
+		return &WriteError{RecordID: id, Err: fmt.Errorf("%w: it needs %d bytes, a chunk holds %d", ErrEventTooLarge, len(w.encoded), wrChunkUsable-wrChunkHeaderSize)}
 	}
 	if w.chunks+1 >= wrMaxChunks {
 		return &WriteError{RecordID: id, Err: ErrFileFull}
@@ -201,7 +201,7 @@ func (w *Writer) WriteTyped(ev *Event, types []FieldType) error {
 		return err
 	}
 	if !w.appendRecord(id, written, shape) {
-		return &WriteError{RecordID: id, Err: fmt.Errorf("%w: it needs %d bytes, a chunk holds %d", ErrEventTooLarge, len(w.encoded), wrChunkSize-wrChunkHeaderSize)}
+		return &WriteError{RecordID: id, Err: fmt.Errorf("%w: it needs %d bytes, a chunk holds %d", ErrEventTooLarge, len(w.encoded), wrChunkUsable-wrChunkHeaderSize)}
 	}
 	w.lastID = id
 	return nil
@@ -230,7 +230,7 @@ func (w *Writer) appendRecord(id, written uint64, shape *writerShape) bool {
 	e.u32(size)
 	binary.LittleEndian.PutUint32(e.buf[4:], size)
 	w.encoded = e.buf
-	if c.free+len(e.buf) > wrChunkSize {
+	if c.free+len(e.buf) > wrChunkUsable {
 		c.rollback()
 		return false
 	}
