@@ -16,7 +16,7 @@ const (
 	// wrChunkUsable is where records must end. libevtx (20181227) skips,
 	// without a word, a record that ends on the last byte of its chunk, so
 	// the last 8 bytes (one alignment unit) stay free.
-	wrChunkUsable = wrChunkSize - 8
+	wrChunkUsable     = wrChunkSize - 8
 	wrNameBuckets     = 64
 	wrTemplateBuckets = 32
 	wrRecordHeader    = 24 // magic, size, record id, FILETIME
