@@ -126,7 +126,8 @@ func DefaultUserDataNamespace(ev *Event) string {
 // above the previous record's; when ev.RecordID is 0 the Writer uses the
 // previous identifier plus one (1 for the first record). The identifier is
 // also the event's EventRecordID. TimeCreated is stored to 100 ns, the
-// precision of FILETIME; a zero TimeCreated leaves SystemTime out. Optional
+// precision of FILETIME, and must fall in the years 1601 to 9999; a zero
+// TimeCreated leaves SystemTime out. Optional
 // System attributes (ProviderGUID, EventSourceName, Qualifiers unless
 // HasQualifiers, ActivityID, RelatedActivityID, UserID) are left out when
 // empty. Strings must be valid UTF-8 without NUL characters.
