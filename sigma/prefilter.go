@@ -28,10 +28,11 @@ type acAutomaton struct {
 	// literal ends there, else dict; one lookup per byte on the hot path.
 	report []int32
 	nLits  int
+	hot    []stateInfo // per state: row offset and report, read on every byte
 }
 
 // rowDepth is the depth up to which states get full rows.
-const rowDepth = 3
+const rowDepth = 2
 
 // buildAutomaton builds the automaton for lits, which must be distinct and
 // already folded. Literal i is reported as i.
@@ -147,7 +148,20 @@ func buildAutomaton(lits []string) *acAutomaton {
 			a.report[s] = a.dict[s]
 		}
 	}
+	a.hot = make([]stateInfo, ns)
+	for s := range a.hot {
+		a.hot[s] = stateInfo{row: a.rowOf[s] * int32(a.nClasses), report: a.report[s]}
+		if a.rowOf[s] < 0 {
+			a.hot[s].row = -1
+		}
+	}
 	return a
+}
+
+// stateInfo packs what the scan loop reads per byte, for locality.
+type stateInfo struct {
+	row    int32 // offset of the state's row in rows, or -1
+	report int32
 }
 
 // rowFor returns the resolved row of a state that has one.
@@ -176,15 +190,15 @@ func (a *acAutomaton) step(s int32, c uint8) int32 {
 // the first time literal i is found, and found is called then.
 func (a *acAutomaton) scan(v string, seen []uint32, gen uint32, found func(int32)) {
 	s := int32(0)
-	n := a.nClasses
+	hot, rows := a.hot, a.rows
 	for i := 0; i < len(v); i++ {
 		c := a.class[v[i]]
-		if r := a.rowOf[s]; r >= 0 {
-			s = a.rows[int(r)*n+int(c)]
+		if r := hot[s].row; r >= 0 {
+			s = rows[int(r)+int(c)]
 		} else {
 			s = a.step(s, c)
 		}
-		for o := a.report[s]; o > 0; {
+		for o := hot[s].report; o > 0; {
 			lit := a.out[o]
 			if seen[lit] == gen {
 				// Reporting a literal walks its whole suffix chain, so
