@@ -51,6 +51,7 @@ Start with 'wuguard demo' to see a triage of built-in sample logs.
 	root.AddCommand(
 		newVersionCommand(io),
 		newTriageCommand(io),
+		newExplainCommand(io),
 		newRulesCommand(io),
 		newHuntCommand(io),
 	)
