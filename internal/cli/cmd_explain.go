@@ -24,7 +24,7 @@ func newExplainCommand(io stdio) *cobra.Command {
 80070643, -2147023293, 2147944003, 1603): its severity, facility, Win32 code,
 symbolic name and meaning. It then lists the known issues of the catalog about the
 code (only those naming --kb when given), with the evidence each one needs and what
-to do. For codes that fake support sites use, it warns that a real fix never asks
+to do. Put -- before a negative decimal code: wuguard explain -- -2147023293. For codes that fake support sites use, it warns that a real fix never asks
 you to paste a command from a web page.
 
 --format json writes the schema of docs/explain-json.md.

@@ -11,7 +11,7 @@ func TestExplain(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "kb5057589-winre-false-alarm") {
 		t.Fatalf("exit %d, out %q, err %q", code, out, errOut)
 	}
-	out, _, code = run(t, "explain", "--format", "json", "-2147023293")
+	out, _, code = run(t, "explain", "--format", "json", "--", "-2147023293")
 	var doc struct {
 		Code        string `json:"code"`
 		KnownIssues []struct {
