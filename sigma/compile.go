@@ -291,7 +291,7 @@ func (cc *compiler) compileRule(r *Rule) ([]*instance, *ruleError) {
 		for _, c := range conds {
 			roots = append(roots, condNode(c, det, searches))
 		}
-		root := flatten(orNode(roots))
+		root := order(flatten(orNode(roots)))
 		in := &instance{src: src, fields: cc.fields}
 		ruleIDs, hasIDs := eventIDs(root, cc.rs)
 		switch {
@@ -628,6 +628,8 @@ func matcherLiteral(m valueMatcher) (string, bool) {
 			}
 		}
 		lit = string(best)
+	case regexMatcher:
+		lit = regexLiteral(x.re)
 	}
 	return lit, lit != ""
 }

@@ -606,3 +606,17 @@ func TestCorrelationDiagnostics(t *testing.T) {
 		}
 	}
 }
+
+func TestGenerateBesideCorrelation(t *testing.T) {
+	src := baseRules + "---\ntitle: c\nid: c\ngenerate: true\ncorrelation:\n  type: event_count\n  rules: [f]\n  timespan: 1m\n  condition: {gte: 2}\n"
+	rs := compileOne(t, src, Config{})
+	for _, r := range rs.Rules() {
+		if r.ID == "f" && !r.Emit {
+			t.Error("generate beside the correlation block was ignored")
+		}
+	}
+	_, diags := compileText(t, detection("  s: {A: 1}\n  condition: s\ngenerate: true\n"), Config{})
+	if len(diags) != 1 || diags[0].Reason != ReasonSchema {
+		t.Errorf("generate on a detection rule: %v", diags)
+	}
+}

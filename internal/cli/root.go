@@ -54,6 +54,7 @@ Start with 'wuguard demo' to see a triage of built-in sample logs.
 		newExplainCommand(io),
 		newRulesCommand(io),
 		newHuntCommand(io),
+		newTriageCommand(io),
 	)
 	for _, c := range root.Commands() {
 		if c.Args == nil {
