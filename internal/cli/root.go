@@ -52,6 +52,7 @@ Start with 'wuguard demo' to see a triage of built-in sample logs.
 		newVersionCommand(io),
 		newTriageCommand(io),
 		newExplainCommand(io),
+		newDemoCommand(io),
 		newRulesCommand(io),
 		newHuntCommand(io),
 		newTriageCommand(io),
