@@ -126,7 +126,8 @@ func DefaultUserDataNamespace(ev *Event) string {
 // above the previous record's; when ev.RecordID is 0 the Writer uses the
 // previous identifier plus one (1 for the first record). The identifier is
 // also the event's EventRecordID. TimeCreated is stored to 100 ns, the
-// precision of FILETIME; a zero TimeCreated leaves SystemTime out. Optional
+// precision of FILETIME, and must fall in the years 1601 to 9999; a zero
+// TimeCreated leaves SystemTime out. Optional
 // System attributes (ProviderGUID, EventSourceName, Qualifiers unless
 // HasQualifiers, ActivityID, RelatedActivityID, UserID) are left out when
 // empty. Strings must be valid UTF-8 without NUL characters.
@@ -192,7 +193,7 @@ func (w *Writer) WriteTyped(ev *Event, types []FieldType) error {
 		return nil
 	}
 	if w.chunk.empty() {
-		return &WriteError{RecordID: id, Err: fmt.Errorf("%w: it needs %d bytes, a chunk holds %d", ErrEventTooLarge, len(w.encoded), wrChunkSize-wrChunkHeaderSize)}
+		return &WriteError{RecordID: id, Err: fmt.Errorf("%w: it needs %d bytes, a chunk holds %d", ErrEventTooLarge, len(w.encoded), wrChunkUsable-wrChunkHeaderSize)}
 	}
 	if w.chunks+1 >= wrMaxChunks {
 		return &WriteError{RecordID: id, Err: ErrFileFull}
@@ -201,7 +202,7 @@ func (w *Writer) WriteTyped(ev *Event, types []FieldType) error {
 		return err
 	}
 	if !w.appendRecord(id, written, shape) {
-		return &WriteError{RecordID: id, Err: fmt.Errorf("%w: it needs %d bytes, a chunk holds %d", ErrEventTooLarge, len(w.encoded), wrChunkSize-wrChunkHeaderSize)}
+		return &WriteError{RecordID: id, Err: fmt.Errorf("%w: it needs %d bytes, a chunk holds %d", ErrEventTooLarge, len(w.encoded), wrChunkUsable-wrChunkHeaderSize)}
 	}
 	w.lastID = id
 	return nil
@@ -230,7 +231,7 @@ func (w *Writer) appendRecord(id, written uint64, shape *writerShape) bool {
 	e.u32(size)
 	binary.LittleEndian.PutUint32(e.buf[4:], size)
 	w.encoded = e.buf
-	if c.free+len(e.buf) > wrChunkSize {
+	if c.free+len(e.buf) > wrChunkUsable {
 		c.rollback()
 		return false
 	}

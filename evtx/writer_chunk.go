@@ -13,6 +13,10 @@ const (
 	wrFileHeaderUsed  = 128 // bytes of the file header that carry fields
 	wrChunkSize       = 65536
 	wrChunkHeaderSize = 512
+	// wrChunkUsable is where records must end. libevtx (20181227) skips,
+	// without a word, a record that ends on the last byte of its chunk, so
+	// the last 8 bytes (one alignment unit) stay free.
+	wrChunkUsable     = wrChunkSize - 8
 	wrNameBuckets     = 64
 	wrTemplateBuckets = 32
 	wrRecordHeader    = 24 // magic, size, record id, FILETIME

@@ -43,6 +43,10 @@ const (
 	wpActivityID
 	wpRelatedActivityID
 	wpUserID
+	// wpProvider is set when Provider is not empty: libevtx refuses a
+	// record whose attribute holds an empty string, so an empty Provider
+	// leaves the Name attribute out rather than writing Name="".
+	wpProvider
 )
 
 // wrEventNamespace is the namespace of every Windows event.
@@ -89,6 +93,7 @@ func newWriterShape(ev *Event, types []FieldType, namespace string) (*writerShap
 		{wpActivityID, sys.ActivityID != ""},
 		{wpRelatedActivityID, sys.RelatedActivityID != ""},
 		{wpUserID, sys.UserID != ""},
+		{wpProvider, sys.Provider != ""},
 	} {
 		if p.on {
 			s.present |= p.bit
@@ -280,7 +285,10 @@ func (e *writerEnc) system(s *writerShape) {
 	sys := e.open("System", false)
 	e.u8(wtCloseStart)
 
-	provider := []writerAttr{{"Name", wsProvider, wvString}}
+	var provider []writerAttr
+	if has(wpProvider) {
+		provider = append(provider, writerAttr{"Name", wsProvider, wvString})
+	}
 	if has(wpProviderGUID) {
 		provider = append(provider, writerAttr{"Guid", wsProviderGUID, wvGUID})
 	}
@@ -428,7 +436,7 @@ func (v *writerValues) build(ev *Event, s *writerShape, types []FieldType, recor
 	v.values, v.data, v.starts = v.values[:0], v.data[:0], v.starts[:0]
 	sys := &ev.System
 	system := [wsPayload]writerSlot{
-		wsProvider:          {0, wvString, "Provider", wrString(sys.Provider)},
+		wsProvider:          {wpProvider, wvString, "Provider", wrString(sys.Provider)},
 		wsProviderGUID:      {wpProviderGUID, wvGUID, "ProviderGUID", wrGUID(sys.ProviderGUID)},
 		wsSourceName:        {wpSourceName, wvString, "EventSourceName", wrString(sys.EventSourceName)},
 		wsEventID:           {0, wvUint16, "EventID", wrNumber(uint64(sys.EventID), 2)},

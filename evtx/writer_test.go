@@ -314,6 +314,8 @@ func TestWriterRefusesBadEventsAndStaysUsable(t *testing.T) {
 		{"bad activity GUID", evtx.Event{System: evtx.System{ActivityID: "12345678-1234-1234-1234-12345678901g"}}, nil, "ActivityID", nil},
 		{"bad SID", evtx.Event{System: evtx.System{UserID: "S-1-x"}}, nil, "UserID", nil},
 		{"time before 1601", evtx.Event{System: evtx.System{TimeCreated: time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC)}}, nil, "TimeCreated", nil},
+		{"time after 9999", evtx.Event{System: evtx.System{TimeCreated: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}, nil, "TimeCreated", nil},
+		{"filetime after 9999", evtx.Event{Fields: []evtx.Field{{Name: "a", Value: "10000-01-01T00:00:00Z"}}}, []evtx.FieldType{evtx.FieldFileTime}, "a", nil},
 		{"UserData leaf not an XML name", evtx.Event{UserDataName: "W", Fields: []evtx.Field{{Name: "1a", Value: "v"}}}, nil, "1a", nil},
 		{"UserData leaf unnamed", evtx.Event{UserDataName: "W", Fields: []evtx.Field{{Name: "", Value: "v"}}}, nil, "", nil},
 		{"UserData wrapper not an XML name", evtx.Event{UserDataName: "a b"}, nil, "UserDataName", nil},

@@ -32,7 +32,7 @@ const (
 	FieldBool                      // "true" or "false" (also "1" or "0")
 	FieldGUID                      // "{945A8954-C147-4ACD-923F-40C45405A658}", braces optional
 	FieldSID                       // "S-1-5-18"
-	FieldFileTime                  // RFC 3339 time, stored to 100 ns
+	FieldFileTime                  // RFC 3339 time in 1601-9999, stored to 100 ns
 	// FieldBinary is hex text. A payload field named "Binary" with this type
 	// is written as the <Binary> element of <EventData>, as classic
 	// providers do; other names give <Data> elements.
@@ -273,17 +273,15 @@ func wrAppendSID(dst []byte, text string) ([]byte, error) {
 var wrFileTimeEpoch = time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // wrFileTime converts t to 100-nanosecond intervals since 1601, dropping any
-// finer precision.
+// finer precision. Times after year 9999 fit a FILETIME but not the event
+// XML's RFC 3339 SystemTime, so they are refused like times before 1601.
 func wrFileTime(t time.Time) (uint64, error) {
-	if t.Before(wrFileTimeEpoch) {
-		return 0, fmt.Errorf("time %s is before 1601, the FILETIME origin", t.UTC().Format(time.RFC3339))
+	if t.Before(wrFileTimeEpoch) || t.UTC().Year() > 9999 {
+		return 0, fmt.Errorf("time %s is outside 1601-9999, the years the event XML can show", t.UTC().Format(time.RFC3339))
 	}
-	// Split the span in whole seconds and a remainder: time.Duration cannot
-	// hold the 400+ years between 1601 and now.
+	// Whole seconds and a remainder: time.Duration cannot hold the 400+
+	// years between 1601 and now.
 	secs := t.Unix() - wrFileTimeEpoch.Unix()
-	if uint64(secs) > (1<<63-1)/10_000_000-1 {
-		return 0, fmt.Errorf("time %s is beyond the FILETIME range", t.UTC().Format(time.RFC3339))
-	}
 	return uint64(secs)*10_000_000 + uint64(t.Nanosecond())/100, nil
 }
 

@@ -51,6 +51,8 @@ Start with 'wuguard demo' to see a triage of built-in sample logs.
 	root.AddCommand(
 		newVersionCommand(io),
 		newTriageCommand(io),
+		newExplainCommand(io),
+		newDemoCommand(io),
 		newRulesCommand(io),
 		newHuntCommand(io),
 		newTriageCommand(io),
