@@ -18,9 +18,9 @@ type bucketKey struct {
 	id      int
 }
 
-// directLiterals is the literal count up to which a bucket skips the
-// prefilter scan.
-const directLiterals = 48
+// directCost is the estimated evaluation cost of all the rules of a bucket
+// (see cost) up to which the bucket skips the prefilter scan.
+const directCost = 120
 
 // bucket is the rule instances an event of one (channel, event ID) can
 // match, with the literal prefilter over them.
@@ -29,6 +29,10 @@ type bucket struct {
 	ac        *acAutomaton
 	litInsts  [][]clauseRef // literal -> the clauses it satisfies
 	litGlobal []int32       // literal -> ruleset-wide literal id
+	// scanFields names the payload fields the bucket's rules read; only
+	// they are scanned, unless a keyword search needs every value.
+	scanFields map[string]bool
+	scanAll    bool
 }
 
 // clauseRef is one prefilter clause of one instance of a bucket.
@@ -129,10 +133,19 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 		}
 		gateLiterals(in.root, func(g int32) { add(g, rs.litText[g]) })
 	}
-	// With few literals, testing them in place costs less than scanning
-	// every payload byte: such buckets run without the prefilter.
-	if len(lits) > directLiterals {
+	// When evaluating every rule costs little, testing literals in place is
+	// cheaper than scanning every payload byte: such buckets run without
+	// the prefilter.
+	total := 0
+	for _, in := range insts {
+		total += cost(in.root)
+	}
+	if len(lits) > 0 && total > directCost {
 		b.ac = buildAutomaton(lits)
+		b.scanFields = map[string]bool{}
+		for _, in := range insts {
+			payloadFields(in.root, rs, b)
+		}
 	}
 	return b
 }
@@ -207,7 +220,7 @@ type Matcher struct {
 	clauseGen []uint32
 	hit       []uint32 // per rule: reported for this event
 	cur       *bucket
-	scan      func(string) bool
+	scan      func(string, string) bool
 	lit       func(int32)
 }
 
@@ -235,7 +248,7 @@ func (c *evalCtx) field(id int) (string, bool) {
 
 func (c *evalCtx) anyValue(m valueMatcher) bool {
 	found := false
-	c.ev.Values(func(v string) bool {
+	c.ev.Values(func(_, v string) bool {
 		if m.match(c, v) {
 			found = true
 			return false
@@ -262,9 +275,37 @@ func (rs *Ruleset) NewMatcher() *Matcher {
 	return m
 }
 
-func (m *Matcher) scanValue(v string) bool {
-	m.cur.ac.scan(v, m.seen, m.ctx.gen, m.lit)
+func (m *Matcher) scanValue(name, v string) bool {
+	// A name with spaces may be read under its spaceless Sigma name.
+	if m.cur.scanAll || m.cur.scanFields[name] || strings.IndexByte(name, ' ') >= 0 {
+		m.cur.ac.scan(v, m.seen, m.ctx.gen, m.lit)
+	}
 	return true
+}
+
+// payloadFields records in b the payload fields n reads, or that it needs
+// every value (keyword searches).
+func payloadFields(n node, rs *Ruleset, b *bucket) {
+	switch x := n.(type) {
+	case *fieldNode:
+		if f := rs.fields[x.field]; f.payload {
+			b.scanFields[f.m.Field] = true
+		}
+	case *keywordNode:
+		b.scanAll = true
+	case andNode:
+		for _, c := range x {
+			payloadFields(c, rs, b)
+		}
+	case orNode:
+		for _, c := range x {
+			payloadFields(c, rs, b)
+		}
+	case notNode:
+		payloadFields(x.x, rs, b)
+	case sourceCheck:
+		payloadFields(x.x, rs, b)
+	}
 }
 
 func (m *Matcher) foundLiteral(lit int32) {
