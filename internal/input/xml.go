@@ -326,7 +326,7 @@ type xmlInput struct {
 	// tokenStart is where the current token began; the window keeps it so
 	// that skipToEvent can look for the next event from there.
 	tokenStart int64
-	err    error
+	err        error
 	// marks maps the decoded position of each recent '<' to its file
 	// offset in UTF-16 input, where the two differ unevenly.
 	marks [256]xmlMark
