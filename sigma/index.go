@@ -18,6 +18,10 @@ type bucketKey struct {
 	id      int
 }
 
+// directLiterals is the literal count up to which a bucket skips the
+// prefilter scan.
+const directLiterals = 48
+
 // bucket is the rule instances an event of one (channel, event ID) can
 // match, with the literal prefilter over them.
 type bucket struct {
@@ -125,7 +129,9 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 		}
 		gateLiterals(in.root, func(g int32) { add(g, rs.litText[g]) })
 	}
-	if len(lits) > 0 {
+	// With few literals, testing them in place costs less than scanning
+	// every payload byte: such buckets run without the prefilter.
+	if len(lits) > directLiterals {
 		b.ac = buildAutomaton(lits)
 	}
 	return b
@@ -306,13 +312,17 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	}
 	m.ctx.ev = ev
 	m.cur = b
+	litSeen := m.ctx.litSeen
 	if b.ac != nil {
 		ev.Values(m.scan)
+	} else {
+		// No scan: literal gates must not reject anything.
+		m.ctx.litSeen = nil
 	}
 	gen := m.ctx.gen
 	var match Match
 	for i, in := range b.insts {
-		if in.clauses != nil && (m.instGen[i] != gen || int(m.instCount[i]) < len(in.clauses)) {
+		if b.ac != nil && in.clauses != nil && (m.instGen[i] != gen || int(m.instCount[i]) < len(in.clauses)) {
 			continue
 		}
 		if m.hit[in.info.index] == gen || !in.root.eval(&m.ctx) {
@@ -332,4 +342,5 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 		fn(&match)
 	}
 	m.ctx.ev = nil
+	m.ctx.litSeen = litSeen
 }

@@ -101,10 +101,17 @@ func requiredLiteral(t *syntax.Regexp) string {
 				return ""
 			}
 		}
-		if t.Flags&syntax.FoldCase != 0 && strings.ContainsAny(lit, "kKsS") {
+		if t.Flags&syntax.FoldCase != 0 {
 			// (?i)k also matches the Kelvin sign and (?i)s the long s,
-			// which ASCII folding does not see.
-			return ""
+			// which ASCII folding does not see: keep the longest run
+			// without them.
+			best := ""
+			for _, run := range strings.FieldsFunc(lit, func(r rune) bool { return strings.ContainsRune("kKsS", r) }) {
+				if len(run) > len(best) {
+					best = run
+				}
+			}
+			lit = best
 		}
 		return foldLiteral(lit)
 	case syntax.OpCapture:

@@ -71,13 +71,14 @@ func TestIndexFold(t *testing.T) {
 
 func TestRegexLiteral(t *testing.T) {
 	cases := map[string]string{
-		`powershell.*-enc`:    "powershell",
-		`(?i)\\Temp\\.*\.EXE`: `\temp\`,
-		`(?i)kernel32`:        "", // Kelvin sign folds to k
-		`a|b`:                 "",
-		`(foo){2}`:            "foo",
-		`x?yz*`:               "y",
-		`[a-c]+`:              "",
+		`powershell.*-enc`:           "powershell",
+		`(?i)\\Temp\\.*\.EXE`:        `\temp\`,
+		`(?i)kernel32`:               "ernel32", // the Kelvin sign folds to k
+		`(?i)\.exe\s+werfaultsecure`: "werfault",
+		`a|b`:                        "",
+		`(foo){2}`:                   "foo",
+		`x?yz*`:                      "y",
+		`[a-c]+`:                     "",
 	}
 	for src, want := range cases {
 		if got := regexLiteral(regexp.MustCompile(src)); got != want {

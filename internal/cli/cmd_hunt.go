@@ -126,6 +126,9 @@ func runHunt(cmd *cobra.Command, io stdio, opts huntOptions, paths []string, qui
 	if err != nil {
 		return err
 	}
+	if rep.Files == 0 {
+		io.warnf("no event log files (.evtx, .xml, .jsonl, .json) found in %s", quoteList(paths))
+	}
 	if err := hunt.Render(io.out, opts.format, rep, rules); err != nil {
 		return fmt.Errorf("failed to write output: %w", err)
 	}
@@ -143,4 +146,12 @@ func runHunt(cmd *cobra.Command, io stdio, opts huntOptions, paths []string, qui
 		return errDamagedInput
 	}
 	return nil
+}
+
+func quoteList(paths []string) string {
+	q := make([]string, len(paths))
+	for i, p := range paths {
+		q[i] = fmt.Sprintf("%q", p)
+	}
+	return strings.Join(q, ", ")
 }

@@ -95,7 +95,8 @@ func TestHuntListsRejectedRules(t *testing.T) {
 	if code != exitDamaged {
 		t.Fatalf("exit %d, want %d (rules rejected)", code, exitDamaged)
 	}
-	if !strings.Contains(errOut, "wuguard: warning: rule rejected: "+filepath.Join(rules, "bad.yml")+":5:7: bad-regex:") {
+	if !strings.Contains(errOut, "wuguard: warning: rule rejected: "+filepath.Join(rules, "bad.yml")+":5:7: bad-regex:") ||
+		!strings.Contains(errOut, "wuguard: warning: no event log files") {
 		t.Fatalf("stderr %q", errOut)
 	}
 }
