@@ -52,7 +52,6 @@ type Ruleset struct {
 	litText      []string         // id -> literal
 	idx          index
 	correlations []*correlation
-	instances    int
 	maxLits      int
 	maxInsts     int
 }
@@ -222,7 +221,6 @@ func Compile(rules []*Rule, cfg Config) (*Ruleset, []Diagnostic) {
 	corrDiags := cc.compileCorrelations(corrRules, byRef, claim, instOf)
 	diags = append(diags, corrDiags...)
 
-	rs.instances = len(insts)
 	rs.idx = buildIndex(insts, rs)
 	for _, b := range rs.idx.all() {
 		if b.ac != nil && b.ac.nLits > rs.maxLits {
@@ -291,7 +289,7 @@ func (cc *compiler) compileRule(r *Rule) ([]*instance, *ruleError) {
 		for _, c := range conds {
 			roots = append(roots, condNode(c, det, searches))
 		}
-		root := flatten(orNode(roots))
+		root := order(flatten(orNode(roots)))
 		in := &instance{src: src, fields: cc.fields}
 		ruleIDs, hasIDs := eventIDs(root, cc.rs)
 		switch {
@@ -320,12 +318,20 @@ func (cc *compiler) compileRule(r *Rule) ([]*instance, *ruleError) {
 				}
 			}
 		default:
-			if hasIDs {
-				for _, id := range ruleIDs {
-					in.keys = append(in.keys, bucketKey{anyChannel, id})
+			// A product-only rule: narrowed by the channels and event IDs
+			// its detection requires, if any.
+			chans, hasChans := cc.requiredChannels(root)
+			if !hasChans {
+				chans = []string{anyChannel}
+			}
+			for _, ch := range chans {
+				if hasIDs {
+					for _, id := range ruleIDs {
+						in.keys = append(in.keys, bucketKey{ch, id})
+					}
+				} else {
+					in.keys = append(in.keys, bucketKey{ch, anyID})
 				}
-			} else {
-				in.keys = append(in.keys, bucketKey{anyChannel, anyID})
 			}
 		}
 		if len(in.keys) == 0 {
@@ -628,6 +634,8 @@ func matcherLiteral(m valueMatcher) (string, bool) {
 			}
 		}
 		lit = string(best)
+	case regexMatcher:
+		lit = regexLiteral(x.re)
 	}
 	return lit, lit != ""
 }
@@ -794,4 +802,56 @@ func eventIDs(n node, rs *Ruleset) ([]int, bool) {
 		return out, true
 	}
 	return nil, false
+}
+
+// requiredChannels returns the channels n requires (Channel: values), named
+// as the log source mapping names them when it knows them.
+func (cc *compiler) requiredChannels(n node) ([]string, bool) {
+	switch x := n.(type) {
+	case *fieldNode:
+		f := cc.rs.fields[x.field].m
+		if x.neq || x.absent || x.all || f.Field != "Channel" || f.Join != nil || f.Values != nil {
+			return nil, false
+		}
+		var out []string
+		for _, v := range x.values {
+			e, ok := v.(equalMatcher)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, cc.canonicalChannel(e.lit))
+		}
+		return out, len(out) > 0
+	case andNode:
+		for _, c := range x {
+			if chans, ok := cc.requiredChannels(c); ok {
+				return chans, true
+			}
+		}
+	case orNode:
+		var all []string
+		for _, c := range x {
+			chans, ok := cc.requiredChannels(c)
+			if !ok {
+				return nil, false
+			}
+			all = append(all, chans...)
+		}
+		return dedupe(all), true
+	}
+	return nil, false
+}
+
+// canonicalChannel maps a folded channel literal to the mapping's spelling;
+// unknown channels keep the folded text, which the index matches
+// case-insensitively.
+func (cc *compiler) canonicalChannel(folded string) string {
+	for _, s := range cc.ls.sources {
+		for _, c := range s.Channels {
+			if strings.EqualFold(c, folded) {
+				return c
+			}
+		}
+	}
+	return folded
 }

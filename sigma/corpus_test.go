@@ -64,4 +64,17 @@ func TestCorpusWindowsRulesLoad(t *testing.T) {
 			t.Errorf("reason %s: %d rejected, pinned 0", r, n)
 		}
 	}
+	// Rules with only "product: windows" run on every Windows event unless
+	// their detection requires event IDs. SigmaHQ has one, a keyword rule
+	// (win_alert_mimikatz_keywords), which the literal prefilter still
+	// keeps cheap.
+	var global []string
+	if rs.idx.global != nil {
+		for _, in := range rs.idx.global.insts {
+			global = append(global, filepath.Base(in.info.File))
+		}
+	}
+	if len(global) != 1 || global[0] != "win_alert_mimikatz_keywords.yml" {
+		t.Errorf("rules run on every Windows event: %v, pinned [win_alert_mimikatz_keywords.yml]", global)
+	}
 }

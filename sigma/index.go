@@ -178,7 +178,8 @@ func (ix *index) lookup(channel string, id int) *bucket {
 // Match is one rule matching one event.
 type Match struct {
 	Rule *RuleInfo
-	// Fields are the fields that made the rule match, in rule order.
+	// Fields are the fields that made the rule match (for an or, those of
+	// one true operand).
 	Fields []MatchedField
 	// Values holds the fields correlations read from this match (group-by,
 	// value fields), by the rule's field names; nil when no correlation

@@ -239,6 +239,7 @@ func (p *parser) rule(root *yaml.Node, doc int) (*Rule, *ruleError) {
 	if err != nil {
 		return nil, err
 	}
+	var topGenerate, hasTopGenerate bool
 	for _, kv := range entries {
 		k, v := kv[0], kv[1]
 		var err *ruleError
@@ -273,26 +274,24 @@ func (p *parser) rule(root *yaml.Node, doc int) (*Rule, *ruleError) {
 			r.Correlation, err = p.correlation(v)
 		case "generate":
 			// Some writers put generate beside correlation rather than in it.
-			if r.Correlation == nil {
-				r.Correlation = &Correlation{}
-			}
-			r.Correlation.Generate, err = boolValue(v, "generate")
+			topGenerate, err = boolValue(v, "generate")
+			hasTopGenerate = true
 		}
 		if err != nil {
 			return r, err
 		}
 	}
-	if r.Correlation != nil && r.Correlation.Type == "" && r.Detection == nil {
-		return r, &ruleError{reason: ReasonSchema, line: r.Line, msg: "generate without a correlation block"}
-	}
 	switch {
-	case r.Detection != nil && r.Correlation != nil && r.Correlation.Type != "":
+	case r.Detection != nil && r.Correlation != nil:
 		return r, &ruleError{reason: ReasonSchema, line: r.Line, msg: "a document is either a detection rule or a correlation rule, not both"}
-	case r.Detection == nil && (r.Correlation == nil || r.Correlation.Type == ""):
+	case r.Detection == nil && r.Correlation == nil:
 		return r, &ruleError{reason: ReasonSchema, line: r.Line, msg: "no detection or correlation block"}
 	}
-	if r.Detection != nil {
-		r.Correlation = nil
+	if hasTopGenerate {
+		if r.Correlation == nil {
+			return r, &ruleError{reason: ReasonSchema, line: r.Line, msg: "generate belongs to correlation rules"}
+		}
+		r.Correlation.Generate = r.Correlation.Generate || topGenerate
 	}
 	return r, nil
 }

@@ -156,6 +156,8 @@ func TestValueMatching(t *testing.T) {
   condition: s`, []probe{{testEvent{"A": "ps /enc x"}, true}, {testEvent{"A": "ps \u2013enc x"}, true}, {testEvent{"A": "ps \u2015enc x"}, true}, {testEvent{"A": "ps +enc x"}, false}}},
 		{"windash many dashes uses a class", `  s: {A|windash|contains: '-a -b -c'}
   condition: s`, []probe{{testEvent{"A": "x /a \u2014b -c"}, true}, {testEvent{"A": "x /a +b -c"}, false}}},
+		{"windash leaves dashes inside words alone", `  s: {A|windash|contains: 'x-y -z'}
+  condition: s`, []probe{{testEvent{"A": "x-y /z"}, true}, {testEvent{"A": "x/y -z"}, false}}},
 		{"cidr v4 and v6", `  s: {A|cidr: [10.0.0.0/8, 'fe80::/10']}
   condition: s`, []probe{{testEvent{"A": "10.1.2.3"}, true}, {testEvent{"A": "fe80::1"}, true}, {testEvent{"A": "11.0.0.1"}, false}, {testEvent{"A": "nope"}, false}}},
 		{"numeric comparisons", `  s: {A|gt: 10, B|lte: 0x10, C|lt: 5, D|gte: 5}
@@ -344,6 +346,20 @@ func TestProductOnlyRuleDispatchesByEventID(t *testing.T) {
 	}
 	if matchOne(t, rs, testEvent{"Channel": "Whatever", "EventID": "7046", "A": "1"}) {
 		t.Error("product-only rule matched the wrong event ID")
+	}
+}
+
+func TestProductOnlyRuleDispatchesByChannel(t *testing.T) {
+	rs := compileOne(t, "title: t\nid: x\nlogsource: {product: windows}\ndetection:\n  s: {Channel: [sysmon, Other/Log], A: 1}\n  condition: s\n", Config{})
+	for _, b := range rs.idx.all() {
+		if b == rs.idx.global && len(b.insts) > 0 {
+			t.Fatal("a rule that requires channels runs on every event")
+		}
+	}
+	for ch, want := range map[string]bool{"Sysmon": true, "other/log": true, "Test": false} {
+		if got := matchOne(t, rs, testEvent{"Channel": ch, "A": "1"}); got != want {
+			t.Errorf("channel %s: %v, want %v", ch, got, want)
+		}
 	}
 }
 
@@ -604,5 +620,19 @@ func TestCorrelationDiagnostics(t *testing.T) {
 		if len(diags) != 1 || diags[0].Reason != want {
 			t.Errorf("%q: %v, want %s", spec, diags, want)
 		}
+	}
+}
+
+func TestGenerateBesideCorrelation(t *testing.T) {
+	src := baseRules + "---\ntitle: c\nid: c\ngenerate: true\ncorrelation:\n  type: event_count\n  rules: [f]\n  timespan: 1m\n  condition: {gte: 2}\n"
+	rs := compileOne(t, src, Config{})
+	for _, r := range rs.Rules() {
+		if r.ID == "f" && !r.Emit {
+			t.Error("generate beside the correlation block was ignored")
+		}
+	}
+	_, diags := compileText(t, detection("  s: {A: 1}\n  condition: s\ngenerate: true\n"), Config{})
+	if len(diags) != 1 || diags[0].Reason != ReasonSchema {
+		t.Errorf("generate on a detection rule: %v", diags)
 	}
 }

@@ -96,15 +96,6 @@ func (s sstr) plain() (string, bool) {
 	return "", false
 }
 
-func (s sstr) hasKind(k partKind) bool {
-	for _, p := range s {
-		if p.kind == k {
-			return true
-		}
-	}
-	return false
-}
-
 // transform applies f to every literal part.
 func (s sstr) transform(f func(string) string) sstr {
 	out := make(sstr, 0, len(s))
@@ -446,16 +437,39 @@ func encodeUTF16(s string, bigEndian bool) string {
 
 var dashes = []string{"-", "/", "\u2013", "\u2014", "\u2015"}
 
-// windash makes every dash of the literal parts interchangeable. Values with
-// up to two dashes are expanded into plain alternatives (fast literal
-// matchers); longer ones get a dash class instead of 5^n alternatives.
+// windashPositions returns the offsets of the option dashes of a literal:
+// a '-' or '/' that starts a word (the character before it, if any, is not a
+// word character, and a word character follows), as in pySigma. Dashes
+// inside words ("x-y") are left alone.
+func windashPositions(lit string) []int {
+	var out []int
+	for i := 0; i < len(lit); i++ {
+		if lit[i] != '-' && lit[i] != '/' {
+			continue
+		}
+		if i > 0 && isWordChar(lit[i-1]) {
+			continue
+		}
+		if i+1 < len(lit) && isWordChar(lit[i+1]) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func isWordChar(c byte) bool {
+	return c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= utf8.RuneSelf
+}
+
+// windash makes every option dash of the literal parts any of - / – — ―.
+// Values with up to two such dashes are expanded into plain alternatives
+// (fast literal matchers); more get a dash class instead of 5^n
+// alternatives.
 func windash(s sstr) []sstr {
 	n := 0
 	for _, p := range s {
 		if p.kind == partLit {
-			for _, d := range dashes {
-				n += strings.Count(p.s, d)
-			}
+			n += len(windashPositions(p.s))
 		}
 	}
 	if n == 0 {
@@ -465,66 +479,38 @@ func windash(s sstr) []sstr {
 	for i := 0; i < n; i++ {
 		variants *= len(dashes)
 	}
-	if variants <= maxWindashFast {
-		out := []sstr{nil}
-		for _, p := range s {
-			if p.kind != partLit {
-				for i := range out {
-					out[i] = out[i].add(p.kind, p.s)
-				}
-				continue
-			}
-			rest := p.s
-			for rest != "" {
-				i, d := nextDash(rest)
-				if i < 0 {
-					for j := range out {
-						out[j] = out[j].add(partLit, rest)
-					}
-					break
-				}
-				var next []sstr
-				for _, o := range out {
-					for _, alt := range dashes {
-						c := append(sstr(nil), o...)
-						next = append(next, c.add(partLit, rest[:i]+alt))
-					}
-				}
-				out = next
-				rest = rest[i+len(d):]
-			}
+	expand := variants <= maxWindashFast
+	out := []sstr{nil}
+	appendAll := func(kind partKind, text string) {
+		for i := range out {
+			out[i] = out[i].add(kind, text)
 		}
-		return out
 	}
-	var out sstr
 	for _, p := range s {
 		if p.kind != partLit {
-			out = out.add(p.kind, p.s)
+			appendAll(p.kind, p.s)
 			continue
 		}
-		rest := p.s
-		for rest != "" {
-			i, d := nextDash(rest)
-			if i < 0 {
-				out = out.add(partLit, rest)
-				break
+		prev := 0
+		for _, pos := range windashPositions(p.s) {
+			appendAll(partLit, p.s[prev:pos])
+			prev = pos + 1
+			if !expand {
+				appendAll(partDash, "")
+				continue
 			}
-			out = out.add(partLit, rest[:i])
-			out = out.add(partDash, "")
-			rest = rest[i+len(d):]
+			var next []sstr
+			for _, o := range out {
+				for _, alt := range dashes {
+					c := append(sstr(nil), o...)
+					next = append(next, c.add(partLit, alt))
+				}
+			}
+			out = next
 		}
+		appendAll(partLit, p.s[prev:])
 	}
-	return []sstr{out}
-}
-
-func nextDash(s string) (int, string) {
-	best, bd := -1, ""
-	for _, d := range dashes {
-		if i := strings.Index(s, d); i >= 0 && (best < 0 || i < best) {
-			best, bd = i, d
-		}
-	}
-	return best, bd
+	return out
 }
 
 // literalMatcher picks the cheapest matcher for a Sigma string.

@@ -159,6 +159,8 @@ func (e *Entry) specificity() int {
 // Catalog is an ordered set of entries.
 type Catalog struct {
 	entries []*Entry
+	// ordered caches Entries(); add clears it.
+	ordered []*Entry
 }
 
 // Builtin returns the entries embedded in wuguard. An error means the binary
@@ -237,12 +239,17 @@ func (c *Catalog) add(e *Entry) error {
 		}
 	}
 	c.entries = append(c.entries, e)
+	c.ordered = nil
 	return nil
 }
 
 // Entries returns the entries in matching order: most specific first, an
 // administrator's entries before built-in ones of the same specificity.
+// The slice is shared: callers must not change it.
 func (c *Catalog) Entries() []*Entry {
+	if c.ordered != nil {
+		return c.ordered
+	}
 	out := append([]*Entry(nil), c.entries...)
 	sort.SliceStable(out, func(i, j int) bool {
 		if si, sj := out[i].specificity(), out[j].specificity(); si != sj {
@@ -250,6 +257,7 @@ func (c *Catalog) Entries() []*Entry {
 		}
 		return !out[i].Builtin && out[j].Builtin
 	})
+	c.ordered = out
 	return out
 }
 

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,16 +75,22 @@ func (c *Context) failures() []*update.Attempt {
 
 // sessions returns the boot sessions of the relevant failures, or of the
 // latest attempt when there is none: where WinRE and CBS evidence is looked for.
-func (c *Context) sessions() map[int]bool {
-	s := map[int]bool{}
+func (c *Context) sessions() []int {
+	var s []int
+	add := func(n int) {
+		if !slices.Contains(s, n) {
+			s = append(s, n)
+		}
+	}
 	for _, a := range c.failures() {
-		s[c.Host.Session(a.ResultAt)] = true
+		add(c.Host.Session(a.ResultAt))
 	}
 	if len(s) == 0 && len(c.Update.Attempts) > 0 {
 		a := c.Update.Attempts[len(c.Update.Attempts)-1]
-		s[c.Host.Session(a.Start)] = true
-		s[c.Host.Session(a.End)] = true
+		add(c.Host.Session(a.Start))
+		add(c.Host.Session(a.End))
 	}
+	slices.Sort(s)
 	return s
 }
 
@@ -383,12 +390,6 @@ func succeededAfterNextBoot(c *Context, _ arg) (bool, Claim) {
 	return false, claimf(bootEvidence(b), "the update did not install after the restart on %s", "%s の再起動の後、インストールされた記録はありません", when(b.Time))
 }
 
-// isWindowsUpdateActivity reports whether o shows the Windows Update client
-// at work (any of its events or WindowsUpdate.log lines).
-func isWindowsUpdateActivity(o *update.Observation) bool {
-	return strings.EqualFold(o.Evidence.Provider, "Microsoft-Windows-WindowsUpdateClient") || o.Evidence.Provider == update.LogWindowsUpdate
-}
-
 func noFailureAfterNextBoot(c *Context, _ arg) (bool, Claim) {
 	a := c.anchor
 	if a == nil {
@@ -403,13 +404,10 @@ func noFailureAfterNextBoot(c *Context, _ arg) (bool, Claim) {
 			return false, claimf(resultEvidence(f), "the update failed again on %s, after the restart on %s", "%[2]s の再起動の後、%[1]s に再び失敗しました", when(f.ResultAt), when(b.Time))
 		}
 	}
-	for i := range c.Host.Timeline {
-		o := &c.Host.Timeline[i]
-		if o.Time.After(b.Time) && isWindowsUpdateActivity(o) {
-			return true, claimf([]update.Evidence{o.Evidence},
-				"after the restart on %s Windows Update ran again (%s) and the update did not fail again",
-				"%s の再起動の後、Windows Update が再び動作し (%s)、この更新プログラムは再び失敗していません", when(b.Time), when(o.Time))
-		}
+	if o := c.Host.WindowsUpdateRanAfter(b.Time); o != nil {
+		return true, claimf([]update.Evidence{o.Evidence},
+			"after the restart on %s Windows Update ran again (%s) and the update did not fail again",
+			"%s の再起動の後、Windows Update が再び動作し (%s)、この更新プログラムは再び失敗していません", when(b.Time), when(o.Time))
 	}
 	return false, claimf(bootEvidence(b), "Windows Update has not run since the restart on %s, so a repeat cannot be ruled out yet",
 		"%s の再起動以降 Windows Update が動作していないため、再発しないとはまだ言えません", when(b.Time))
@@ -436,10 +434,13 @@ func failedAttempts(c *Context, a arg) (bool, Claim) {
 }
 
 func winRE4502Phase(c *Context, a arg) (bool, Claim) {
-	sessions := c.sessions()
-	for i := range c.Host.Timeline {
-		o := &c.Host.Timeline[i]
-		if o.Kind == update.KindWinREFailed && o.HasErrorPhase && o.ErrorPhase == a.n && sessions[c.Host.Session(o.Time)] {
+	for _, s := range c.sessions() {
+		records := c.Host.WinREBySession[s]
+		for i := range records {
+			o := &records[i]
+			if o.Kind != update.KindWinREFailed || !o.HasErrorPhase || o.ErrorPhase != a.n {
+				continue
+			}
 			code := "no code"
 			if o.HasError {
 				code = errcode.Hex(o.ErrorCode)
@@ -457,9 +458,13 @@ func winRE4501AfterFailure(c *Context, _ arg) (bool, Claim) {
 	if a == nil {
 		return false, noAnchor
 	}
-	for i := range c.Host.Timeline {
-		o := &c.Host.Timeline[i]
-		if o.Kind == update.KindWinRESucceeded && o.Time.After(a.ResultAt) {
+	for s := c.Host.Session(a.ResultAt); s <= len(c.Host.Boots); s++ {
+		records := c.Host.WinREBySession[s]
+		for i := range records {
+			o := &records[i]
+			if o.Kind != update.KindWinRESucceeded || !o.Time.After(a.ResultAt) {
+				continue
+			}
 			v := o.WinREVersion
 			if v == "" {
 				v = "not logged"
@@ -472,28 +477,28 @@ func winRE4501AfterFailure(c *Context, _ arg) (bool, Claim) {
 		"失敗 (%s) の後に WinREAgent 4501 (WinRE の更新成功) はありません", when(a.ResultAt))
 }
 
-func isCBS(o *update.Observation) bool {
-	return strings.EqualFold(o.Evidence.Provider, "Microsoft-Windows-Servicing") || o.Evidence.Provider == update.LogCBS
-}
-
 func cbsErrorCode(c *Context, a arg) (bool, Claim) {
-	sessions := c.sessions()
-	for i := range c.Host.Timeline {
-		o := &c.Host.Timeline[i]
-		if isCBS(o) && o.HasError && o.ErrorCode == a.code && sessions[c.Host.Session(o.Time)] {
-			return true, claimf([]update.Evidence{o.Evidence}, "CBS reported %s on %s", "CBS が %s を報告しました (%s)", errcode.Hex(a.code), when(o.Time))
+	for _, s := range c.sessions() {
+		records := c.Host.CBSBySession[s]
+		for i := range records {
+			o := &records[i]
+			if o.HasError && o.ErrorCode == a.code {
+				return true, claimf([]update.Evidence{o.Evidence}, "CBS reported %s on %s", "CBS が %s を報告しました (%s)", errcode.Hex(a.code), when(o.Time))
+			}
 		}
 	}
 	return false, claimf(nil, "CBS did not report %s in the boot sessions of the failures", "失敗した起動セッションで CBS は %s を報告していません", errcode.Hex(a.code))
 }
 
 func cbsLogContains(c *Context, a arg) (bool, Claim) {
-	sessions := c.sessions()
 	needle := strings.ToLower(a.text)
-	for i := range c.Host.Timeline {
-		o := &c.Host.Timeline[i]
-		if o.Evidence.Provider == update.LogCBS && sessions[c.Host.Session(o.Time)] && strings.Contains(strings.ToLower(o.Text), needle) {
-			return true, claimf([]update.Evidence{o.Evidence}, "CBS.log says %q on %s", "CBS.log に %q とあります (%s)", a.text, when(o.Time))
+	for _, s := range c.sessions() {
+		records := c.Host.CBSBySession[s]
+		for i := range records {
+			o := &records[i]
+			if o.Evidence.Provider == update.LogCBS && o.Contains(needle) {
+				return true, claimf([]update.Evidence{o.Evidence}, "CBS.log says %q on %s", "CBS.log に %q とあります (%s)", a.text, when(o.Time))
+			}
 		}
 	}
 	return false, claimf(nil, "no CBS.log line with %q in the boot sessions of the failures", "失敗した起動セッションの CBS.log に %q を含む行はありません", a.text)

@@ -84,7 +84,12 @@ func newTriageCommand(io stdio) *cobra.Command {
 		Use:   "triage PATH...",
 		Short: "Tell installed, pending, failed and falsely reported updates apart",
 		Long:  triageLong,
-		Args:  cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("triage needs at least one PATH: a log file or a folder such as C:\\Windows\\System32\\winevt\\Logs")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTriage(cmd.Context(), io, &o, args)
 		},

@@ -50,6 +50,9 @@ Start with 'wuguard demo' to see a triage of built-in sample logs.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newVersionCommand(io),
+		newTriageCommand(io),
+		newExplainCommand(io),
+		newDemoCommand(io),
 		newRulesCommand(io),
 		newHuntCommand(io),
 		newTriageCommand(io),

@@ -77,6 +77,9 @@ func (h *Host) add(t time.Time, channel string, p provider, id uint16, level uin
 		Fields:       fields,
 		UserDataName: userData,
 	}
+	if hd, ok := headers[headerKey{p.name, id}]; ok {
+		e.Version, e.Task, e.Opcode, e.Keywords = hd.version, hd.task, hd.opcode, hd.keywords
+	}
 	if p.guid == "" || p.sourceName != "" {
 		// Classic providers (EventLog, User32) log the 0x8000 qualifier.
 		e.Qualifiers, e.HasQualifiers = 32768, true
@@ -85,6 +88,36 @@ func (h *Host) add(t time.Time, channel string, p provider, id uint16, level uin
 		e.UserID = ""
 	}
 	h.events = append(h.events, e)
+}
+
+type headerKey struct {
+	provider string
+	id       uint16
+}
+
+type header struct {
+	version, opcode uint8
+	task            uint16
+	keywords        uint64
+}
+
+// headers holds the System values real logs show for the events whose
+// headers were seen in samples (docs/domain.md §2.1, and the System logs of
+// the test corpus); other events keep zeros.
+var headers = map[headerKey]header{
+	{providerWU.name, 19}:            {version: 1, task: 1, opcode: 13, keywords: 0x8000000000000018},
+	{providerWU.name, 20}:            {version: 1, task: 1, opcode: 13, keywords: 0x8000000000000028},
+	{providerWU.name, 41}:            {keywords: 0x4000000000000014},
+	{providerWU.name, 43}:            {version: 1, task: 1, opcode: 13, keywords: 0x8000000000002008},
+	{providerWU.name, 44}:            {version: 1, task: 1, opcode: 12, keywords: 0x8000000000002004},
+	{providerKernelGeneral.name, 12}: {task: 1, keywords: 0x8000000000000080},
+	{providerKernelGeneral.name, 13}: {task: 2, keywords: 0x8000000000000080},
+	{providerKernelPower.name, 41}:   {version: 2, task: 63, keywords: 0x8000000000000002},
+	{providerEventLog.name, 6005}:    {keywords: 0x0080000000000000},
+	{providerEventLog.name, 6006}:    {keywords: 0x0080000000000000},
+	{providerEventLog.name, 6008}:    {keywords: 0x0080000000000000},
+	{providerEventLog.name, 6009}:    {keywords: 0x0080000000000000},
+	{providerUser32.name, 1074}:      {keywords: 0x8080000000000000},
 }
 
 func fields(kv ...string) []evtx.Field {

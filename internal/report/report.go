@@ -6,6 +6,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -56,6 +57,7 @@ var (
 type labels struct {
 	assessment map[string]string
 	status     map[string]string
+	kind       map[string]string
 	headline   func(s triage.Summary, hosts int) string
 	hostLine   func(s triage.Summary) string
 	words      map[string]string
@@ -64,6 +66,15 @@ type labels struct {
 var english = labels{
 	assessment: map[string]string{"needs-action": "NEEDS ACTION", "investigate": "INVESTIGATE", "false-alarm": "FALSE ALARM", "ok": "OK"},
 	status:     map[string]string{"installed": "installed", "pending-restart": "waiting for restart", "failed": "failed", "unknown": "unknown"},
+	kind: map[string]string{
+		"download-started": "Download started", "downloaded": "Downloaded", "download-failed": "Download failed",
+		"install-started": "Install started", "installed": "Installed", "install-failed": "Install failed",
+		"restart-required": "Restart required", "uninstalled": "Uninstalled", "uninstall-failed": "Uninstall failed",
+		"winre-servicing-started": "WinRE servicing started", "winre-servicing-succeeded": "WinRE servicing succeeded",
+		"winre-servicing-failed": "WinRE servicing failed", "winre-servicing-cancelled": "WinRE servicing cancelled",
+		"winre-servicing-rolled-back": "WinRE servicing rolled back",
+		"boot":                        "Windows started", "boot-dirty": "Windows started after an unexpected shutdown",
+	},
 	headline: func(s triage.Summary, hosts int) string {
 		return fmt.Sprintf("%s (%s, %s)", problems(s, true), plural(hosts, "host", "hosts"), plural(s.Updates, "update", "updates"))
 	},
@@ -123,6 +134,15 @@ var english = labels{
 var japanese = labels{
 	assessment: map[string]string{"needs-action": "要対応", "investigate": "要調査", "false-alarm": "誤表示", "ok": "問題なし"},
 	status:     map[string]string{"installed": "インストール済み", "pending-restart": "再起動待ち", "failed": "失敗", "unknown": "不明"},
+	kind: map[string]string{
+		"download-started": "ダウンロード開始", "downloaded": "ダウンロード完了", "download-failed": "ダウンロード失敗",
+		"install-started": "インストール開始", "installed": "インストール成功", "install-failed": "インストール失敗",
+		"restart-required": "再起動が必要", "uninstalled": "アンインストール", "uninstall-failed": "アンインストール失敗",
+		"winre-servicing-started": "WinRE の更新開始", "winre-servicing-succeeded": "WinRE の更新成功",
+		"winre-servicing-failed": "WinRE の更新失敗", "winre-servicing-cancelled": "WinRE の更新取り消し",
+		"winre-servicing-rolled-back": "WinRE の更新ロールバック",
+		"boot":                        "Windows 起動", "boot-dirty": "Windows 起動 (前回は異常終了)",
+	},
 	headline: func(s triage.Summary, hosts int) string {
 		return fmt.Sprintf("%s (ホスト %d 台、更新 %d 件)", problems(s, false), hosts, s.Updates)
 	},
@@ -283,6 +303,62 @@ func (l *labels) textClock(c *triage.TextLogClock) string {
 
 // TextClock is textClock for the HTML template.
 func (l *labels) TextClock(c *triage.TextLogClock) string { return l.textClock(c) }
+
+// TimelineRow is one line of an update's timeline in the HTML report.
+type TimelineRow struct {
+	Time    time.Time
+	Attempt int // 1-based; 0 for a boot
+	What    string
+	Code    string
+	Where   string
+	Boot    bool
+}
+
+// Timeline merges an update's events with the boots of its host during its
+// history and the first boot after it, so that a reader sees what a restart
+// changed.
+func (l *labels) Timeline(h triage.Host, u triage.Update) []TimelineRow {
+	var rows []TimelineRow
+	var first, last time.Time
+	for i, a := range u.Attempts {
+		for _, e := range a.Events {
+			what := l.kind[e.Kind]
+			if what == "" {
+				what = e.Kind
+			}
+			rows = append(rows, TimelineRow{Time: e.Time, Attempt: i + 1, What: what, Code: e.ErrorCode, Where: l.where(e.Evidence)})
+			if first.IsZero() || e.Time.Before(first) {
+				first = e.Time
+			}
+			if e.Time.After(last) {
+				last = e.Time
+			}
+		}
+	}
+	after := false
+	for _, b := range h.Boots {
+		if !b.Time.After(first) {
+			continue
+		}
+		if b.Time.After(last) {
+			if after {
+				break
+			}
+			after = true
+		}
+		what := l.kind["boot"]
+		if b.AfterUnexpectedShutdown {
+			what = l.kind["boot-dirty"]
+		}
+		where := ""
+		if len(b.Evidence) > 0 {
+			where = l.where(b.Evidence[0])
+		}
+		rows = append(rows, TimelineRow{Time: b.Time, What: what, Where: where, Boot: true})
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Time.Before(rows[j].Time) })
+	return rows
+}
 
 // updateName is how a report names an update: its KB, else its title.
 func updateName(u *triage.Update) string {

@@ -7,6 +7,6 @@ import (
 	"github.com/wuguard/wuguard/internal/update"
 )
 
-func readTextLog(ctx context.Context, f input.File, obs []update.Observation, in *Inputs, damage func(input.Damage)) ([]update.Observation, error) {
-	return obs, nil
+func readTextLog(ctx context.Context, f input.File, damage func(input.Damage)) ([]update.Observation, int, int, error) {
+	return nil, 0, 0, nil
 }

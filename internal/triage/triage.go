@@ -7,6 +7,8 @@ package triage
 
 import (
 	"context"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/wuguard/wuguard/internal/catalog"
@@ -28,6 +30,8 @@ type Options struct {
 	Lang string
 	// Now stamps the report; tests fix it for golden files.
 	Now func() time.Time
+	// Threads is how many files are read at once; 0 means one per CPU.
+	Threads int
 }
 
 // AcceptInput is the set of input kinds triage reads: all of them.
@@ -35,37 +39,77 @@ func AcceptInput(input.Kind) bool { return true }
 
 // Run reads paths, rebuilds every update's lifecycle and judges it. Damaged
 // input is passed to damage and skipped; Run fails only when ctx ends.
+// Files are read in parallel (Options.Threads), and their observations are
+// joined in file order, so the result does not depend on the scheduling.
 func Run(ctx context.Context, paths []string, opts Options, damage func(input.Damage)) (*Result, error) {
+	var mu sync.Mutex
 	var in Inputs
 	countDamage := func(d input.Damage) {
+		mu.Lock()
+		defer mu.Unlock()
 		in.DamagedParts++
 		damage(d)
 	}
 	files := input.Expand(paths, AcceptInput, countDamage)
 	in.Files = len(files)
-	var obs []update.Observation
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		var err error
-		obs, err = readFile(ctx, f, obs, &in, countDamage)
-		if err != nil {
-			return nil, err
+
+	type fileResult struct {
+		obs          []update.Observation
+		events, text int
+		err          error
+	}
+	results := make([]fileResult, len(files))
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(threads, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				r := &results[i]
+				r.obs, r.events, r.text, r.err = readFile(ctx, files[i], countDamage)
+			}
+		}()
+	}
+feed:
+	for i := range files {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
 		}
 	}
-	r := FromObservations(obs, opts)
-	r.Inputs = in
-	return r, nil
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var obs []update.Observation
+	for _, r := range results {
+		if r.err != nil {
+			return nil, r.err
+		}
+		obs = append(obs, r.obs...)
+		in.Events += r.events
+		in.TextLines += r.text
+	}
+	res := FromObservations(obs, opts)
+	res.Inputs = in
+	return res, nil
 }
 
-// readFile appends the observations of one file to obs.
-func readFile(ctx context.Context, f input.File, obs []update.Observation, in *Inputs, damage func(input.Damage)) ([]update.Observation, error) {
+// readFile returns the observations of one file and how many events and
+// text lines gave them.
+func readFile(ctx context.Context, f input.File, damage func(input.Damage)) (obs []update.Observation, events, lines int, err error) {
 	switch f.Kind {
 	case input.KindWindowsUpdateLog, input.KindCBSLog:
-		return readTextLog(ctx, f, obs, in, damage)
+		return readTextLog(ctx, f, damage)
 	}
-	err := input.Read(ctx, f, func(e *event.Event) error {
+	err = input.Read(ctx, f, func(e *event.Event) error {
 		// Most records of a System log are about other things: skip them
 		// before looking at their payload.
 		if !update.Wanted(e.Provider, e.EventID) {
@@ -74,11 +118,11 @@ func readFile(ctx context.Context, f input.File, obs []update.Observation, in *I
 		n := len(obs)
 		obs = update.AppendFromEvent(obs, e)
 		if len(obs) > n {
-			in.Events++
+			events++
 		}
 		return nil
 	}, damage)
-	return obs, err
+	return obs, events, 0, err
 }
 
 // FromObservations judges observations already read (the demo and tests

@@ -55,8 +55,17 @@ func Wanted(provider string, id uint16) bool {
 // AppendFromEvent appends what e says about updates, restarts and boots to
 // dst and returns it. Events that say nothing are skipped. Most events give
 // one observation; a restart-required event naming several updates gives one
-// per update.
+// per update. The observations own their strings: e may be reused after.
 func AppendFromEvent(dst []Observation, e *event.Event) []Observation {
+	n := len(dst)
+	dst = appendFromEvent(dst, e)
+	for i := n; i < len(dst); i++ {
+		dst[i].detach()
+	}
+	return dst
+}
+
+func appendFromEvent(dst []Observation, e *event.Event) []Observation {
 	s := &e.System
 	if !Wanted(s.Provider, s.EventID) {
 		return dst

@@ -10,6 +10,7 @@
 package update
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -96,6 +97,14 @@ type Attempt struct {
 	WinREVersion  string
 	Observations  []Observation
 	errorFromWU   bool
+	// starts lists the distinct steps (kind and provider) that started this
+	// attempt, to tell a second start from the same step seen in two logs.
+	starts []startStep
+}
+
+type startStep struct {
+	kind     Kind
+	provider string
 }
 
 // Failed reports whether the attempt ended in an install failure.
@@ -173,7 +182,15 @@ type Host struct {
 	Updates         []*Update
 	PendingRestarts []PendingRestart
 	// Timeline holds every observation of the host in time order.
-	Timeline    []Observation
+	Timeline []Observation
+	// WinREBySession and CBSBySession index the timeline by boot session (see Session) for the
+	// observations the catalog looks for around a failure: WinREAgent events
+	// and CBS results and errors (Servicing events, CBS.log lines).
+	WinREBySession map[int][]Observation
+	CBSBySession   map[int][]ServicingRecord
+	// wuRuns indexes the Timeline entries from the Windows Update client
+	// (its events and WindowsUpdate.log lines): when the client was at work.
+	wuRuns      []int
 	First, Last time.Time
 	// TextOffset is what was added to the times of the host's text-log lines
 	// to make them UTC; TextOffsetSource says how it was found: "estimated"
@@ -309,7 +326,50 @@ func buildHost(name string, obs []Observation, opts Options) *Host {
 		h.Updates = append(h.Updates, u)
 	}
 	h.PendingRestarts = pendingRestarts(h, obs, keys)
+	h.index()
 	return h
+}
+
+// index fills the per-session indexes of the timeline.
+func (h *Host) index() {
+	h.WinREBySession = map[int][]Observation{}
+	h.CBSBySession = map[int][]ServicingRecord{}
+	for i, o := range h.Timeline {
+		switch {
+		case o.Kind.aboutWinRE():
+			s := h.Session(o.Time)
+			h.WinREBySession[s] = append(h.WinREBySession[s], o)
+		case strings.EqualFold(o.Evidence.Provider, "Microsoft-Windows-Servicing") || o.Evidence.Provider == LogCBS:
+			s := h.Session(o.Time)
+			h.CBSBySession[s] = append(h.CBSBySession[s], ServicingRecord{Observation: o, lower: strings.ToLower(o.Text)})
+		}
+		if strings.EqualFold(o.Evidence.Provider, providerWU) || o.Evidence.Provider == LogWindowsUpdate {
+			h.wuRuns = append(h.wuRuns, i)
+		}
+	}
+}
+
+// ServicingRecord is a CBS result or error (a Servicing event or a CBS.log
+// line) with its text lowered once for searching.
+type ServicingRecord struct {
+	Observation
+	lower string
+}
+
+// Contains reports whether the record's text contains needle, which must be
+// lower case.
+func (r *ServicingRecord) Contains(needle string) bool {
+	return strings.Contains(r.lower, needle)
+}
+
+// WindowsUpdateRanAfter returns the first thing the Windows Update client
+// logged after t, or nil.
+func (h *Host) WindowsUpdateRanAfter(t time.Time) *Observation {
+	i := sort.Search(len(h.wuRuns), func(i int) bool { return h.Timeline[h.wuRuns[i]].Time.After(t) })
+	if i < len(h.wuRuns) {
+		return &h.Timeline[h.wuRuns[i]]
+	}
+	return nil
 }
 
 // alignText puts the host's text-log lines on the events' UTC clock.
@@ -456,7 +516,7 @@ func buildUpdate(key string, obs []Observation) *Update {
 		if o.Title != "" && !u.WinRE {
 			u.Title = o.Title
 		}
-		if o.Package != "" && !contains(u.Packages, o.Package) {
+		if o.Package != "" && !slices.Contains(u.Packages, o.Package) {
 			u.Packages = append(u.Packages, o.Package)
 		}
 		if cur == nil || !belongs(cur, o) {
@@ -481,9 +541,9 @@ func belongs(a *Attempt, o Observation) bool {
 		// A second start of the same step in the same log means the first
 		// attempt's end is missing from the logs; the same step reported by
 		// two logs (WindowsUpdateClient 43 and Servicing 1) is one start.
-		for _, p := range a.Observations {
-			sameStep := p.Kind == o.Kind && strings.EqualFold(p.Evidence.Provider, o.Evidence.Provider)
-			if sameStep || (o.Kind == KindDownloadStarted && p.Kind == KindInstallStarted) {
+		for _, st := range a.starts {
+			sameStep := st.kind == o.Kind && strings.EqualFold(st.provider, o.Evidence.Provider)
+			if sameStep || (o.Kind == KindDownloadStarted && st.kind == KindInstallStarted) {
 				return false
 			}
 		}
@@ -511,6 +571,11 @@ func addToAttempt(a *Attempt, o Observation) {
 	}
 	r, outcome := roleOf(o.Kind)
 	switch r {
+	case roleStart:
+		st := startStep{o.Kind, o.Evidence.Provider}
+		if !slices.Contains(a.starts, st) {
+			a.starts = append(a.starts, st)
+		}
 	case roleResult:
 		if a.Result == ResultNone {
 			a.Result, a.ResultAt = outcome, o.Time
@@ -567,6 +632,15 @@ func status(h *Host, u *Update) (Status, time.Time) {
 // pendingRestarts lists the spans during which updates waited for a restart.
 // Several indicators for the same update before the same boot make one span.
 func pendingRestarts(h *Host, obs []Observation, keys []string) []PendingRestart {
+	type spanKey struct {
+		key   string
+		until time.Time
+	}
+	byKey := map[string]*Update{}
+	for _, u := range h.Updates {
+		byKey[u.Key] = u
+	}
+	index := map[spanKey]int{}
 	var spans []PendingRestart
 	for i, o := range obs {
 		if o.Kind != KindRestartRequired {
@@ -577,38 +651,23 @@ func pendingRestarts(h *Host, obs []Observation, keys []string) []PendingRestart
 		if b, ok := h.NextBoot(o.Time); ok {
 			until, cleared = b.Time, b.Evidence
 		}
-		merged := false
-		for j := range spans {
-			s := &spans[j]
-			if s.Key == keys[i] && s.Until.Equal(until) {
-				s.Evidence = append(s.Evidence, o.Evidence)
-				merged = true
-				break
-			}
-		}
-		if merged {
+		k := spanKey{keys[i], until}
+		if j, ok := index[k]; ok {
+			spans[j].Evidence = append(spans[j].Evidence, o.Evidence)
 			continue
 		}
 		title := o.Title
-		if u := h.Update(keys[i]); u != nil && u.Title != "" {
+		if u := byKey[keys[i]]; u != nil && u.Title != "" {
 			title = u.Title
 		}
 		if title == "" {
 			title = o.Package
 		}
+		index[k] = len(spans)
 		spans = append(spans, PendingRestart{
 			Key: keys[i], Title: title, Since: o.Time, Until: until,
 			Evidence: []Evidence{o.Evidence}, ClearedBy: cleared,
 		})
 	}
 	return spans
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

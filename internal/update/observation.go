@@ -128,6 +128,16 @@ type Observation struct {
 
 // kbPattern finds "KB5057589" in titles ("… (KB5057589)") and in CBS package
 // names ("Package_for_KB5057589~31bf…"), where \b would not see a boundary.
+// detach copies every string of o, so that o no longer shares memory with a
+// reader's buffers, which input.Handler allows readers to reuse.
+func (o *Observation) detach() {
+	for _, s := range []*string{&o.Computer, &o.KB, &o.UpdateID, &o.Title, &o.Package, &o.Client,
+		&o.WinREVersion, &o.Build, &o.Text, &o.Evidence.File, &o.Evidence.Format,
+		&o.Evidence.Provider, &o.Evidence.Channel} {
+		*s = strings.Clone(*s)
+	}
+}
+
 var kbPattern = regexp.MustCompile(`(?i)(?:^|[^a-z0-9])KB ?(\d{6,8})(?:$|[^0-9])`)
 
 // ExtractKB returns the first KB number in s as "KB1234567", or "".
