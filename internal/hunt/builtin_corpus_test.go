@@ -179,3 +179,26 @@ func TestBuiltinRulesOnBenignScripts(t *testing.T) {
 		t.Errorf("flagged benign scripts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestBuiltinRulesOnSigmaRegressionData hunts the events SigmaHQ recorded
+// for the regression tests of 202 of its rules (evtx_dump JSON) with the
+// built-in rules. They fire once: on the recording of reg.exe deleting the
+// RunMRU key, which is what the RunMRU deletion rule looks for.
+func TestBuiltinRulesOnSigmaRegressionData(t *testing.T) {
+	root := testcorpus.Dir(t, "sigma")
+	rules := loadBuiltin(t)
+	data := filepath.Join(root, "regression_data")
+	rep, err := Run(t.Context(), rules, []string{data}, Options{Threads: 2, read: jsonReader}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		rel, _ := filepath.Rel(data, f.File)
+		got = append(got, filepath.ToSlash(rel)+" "+f.Rule.ID)
+	}
+	want := []string{"rules/windows/registry/registry_delete/registry_delete_runmru/3a9b8c1e-5b2e-4f7a-9d1c-2a7f3b6e1c55.json " + ruleRunMRUDeleted}
+	if rep.Damaged || rep.Events < 200 || !slices.Equal(got, want) {
+		t.Errorf("damaged %v, %d events, findings %v; want %v", rep.Damaged, rep.Events, got, want)
+	}
+}
