@@ -188,7 +188,7 @@ func (c *Chunk) recordAt(off int) (int, *FormatError) {
 	size := binary.LittleEndian.Uint32(d[off+4:])
 	id := binary.LittleEndian.Uint64(d[off+8:])
 	if size < minRecordSize || uint64(off)+uint64(size) > chunkSize {
-		return 0, &FormatError{Off: c.Offset + int64(off), Chunk: c.Index, Record: id, Msg: "record size out of range", Val: size, Err: ErrBadRecord}
+		return 0, &FormatError{Off: c.Offset + int64(off), Chunk: c.Index, Record: id, Msg: fmt.Sprintf("record size %d out of range", size), Err: ErrBadRecord}
 	}
 	if cp := binary.LittleEndian.Uint32(d[off+int(size)-4:]); cp != size {
 		return 0, &FormatError{

@@ -195,8 +195,10 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// missingChunksError reports header chunks that lie past the end of the file.
-func (f *File) missingChunksError() error {
+// MissingChunks reports, as a *[FormatError] wrapping [ErrTruncated], chunks
+// the header counts that lie past the end of the file; it returns nil when
+// the file is long enough. [File.Chunks] reports it after the last chunk.
+func (f *File) MissingChunks() error {
 	if int(f.Header.ChunkCount) <= f.slots {
 		return nil
 	}
@@ -227,7 +229,7 @@ func (f *File) Chunks() iter.Seq2[*Chunk, error] {
 				return
 			}
 		}
-		if err := f.missingChunksError(); err != nil {
+		if err := f.MissingChunks(); err != nil {
 			yield(nil, err)
 		}
 	}

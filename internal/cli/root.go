@@ -53,9 +53,9 @@ Start with 'wuguard demo' to see a triage of built-in sample logs.
 		newTriageCommand(io),
 		newExplainCommand(io),
 		newDemoCommand(io),
-		newRulesCommand(io),
 		newHuntCommand(io),
-		newTriageCommand(io),
+		newRulesCommand(io),
+		newDumpCommand(io),
 	)
 	for _, c := range root.Commands() {
 		if c.Args == nil {

@@ -217,13 +217,6 @@ func TestMinLevelAndSummary(t *testing.T) {
 	}
 }
 
-func TestBuiltinRulesMissing(t *testing.T) {
-	_, err := LoadRules(nil, nil)
-	if err != ErrNoBuiltinRules {
-		t.Skipf("the binary has built-in rules now (%v)", err)
-	}
-}
-
 func TestRulesConfig(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "cfg.yml")
