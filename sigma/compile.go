@@ -225,8 +225,8 @@ func Compile(rules []*Rule, cfg Config) (*Ruleset, []Diagnostic) {
 
 	rs.idx = buildIndex(insts, rs)
 	for _, b := range rs.idx.all() {
-		if b.ac != nil && b.ac.nLits > rs.maxLits {
-			rs.maxLits = b.ac.nLits
+		if len(b.lits) > rs.maxLits {
+			rs.maxLits = len(b.lits)
 		}
 		if len(b.insts) > rs.maxInsts {
 			rs.maxInsts = len(b.insts)

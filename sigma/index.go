@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 const (
@@ -25,7 +26,13 @@ const directCost = 120
 // bucket is the rule instances an event of one (channel, event ID) can
 // match, with the literal prefilter over them.
 type bucket struct {
-	insts     []*instance
+	insts []*instance
+	// prefilter is true when events are scanned for the literals lits;
+	// the automaton is built on the first event that needs it, as most
+	// inputs reach few of the buckets.
+	prefilter bool
+	lits      []string
+	acOnce    sync.Once
 	ac        *acAutomaton
 	litInsts  [][]clauseRef // literal -> the clauses it satisfies
 	litGlobal []int32       // literal -> ruleset-wide literal id
@@ -33,6 +40,13 @@ type bucket struct {
 	// they are scanned, unless a keyword search needs every value.
 	scanFields map[string]bool
 	scanAll    bool
+}
+
+// automaton returns the bucket's prefilter automaton, building it on first
+// use; it is safe for concurrent use.
+func (b *bucket) automaton() *acAutomaton {
+	b.acOnce.Do(func() { b.ac = buildAutomaton(b.lits) })
+	return b.ac
 }
 
 // clauseRef is one prefilter clause of one instance of a bucket.
@@ -141,7 +155,8 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 		total += cost(in.root)
 	}
 	if len(lits) > 0 && total > directCost {
-		b.ac = buildAutomaton(lits)
+		b.prefilter = true
+		b.lits = lits
 		b.scanFields = map[string]bool{}
 		for _, in := range insts {
 			payloadFields(in.root, rs, b)
@@ -354,7 +369,8 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	m.ctx.ev = ev
 	m.cur = b
 	litSeen := m.ctx.litSeen
-	if b.ac != nil {
+	if b.prefilter {
+		b.automaton()
 		ev.Values(m.scan)
 	} else {
 		// No scan: literal gates must not reject anything.
@@ -363,7 +379,7 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	gen := m.ctx.gen
 	var match Match
 	for i, in := range b.insts {
-		if b.ac != nil && in.clauses != nil && (m.instGen[i] != gen || int(m.instCount[i]) < len(in.clauses)) {
+		if b.prefilter && in.clauses != nil && (m.instGen[i] != gen || int(m.instCount[i]) < len(in.clauses)) {
 			continue
 		}
 		if m.hit[in.info.index] == gen || !in.root.eval(&m.ctx) {
