@@ -84,9 +84,7 @@ func classifyCBS(e *Entry, msg []byte) {
 		e.Package = string(pkg)
 		e.Build = packageBuild(e.Package)
 	}
-	if bytes.IndexByte(msg, 'K') >= 0 || bytes.IndexByte(msg, 'k') >= 0 {
-		e.KB = findKB(msg)
-	}
+	e.KB = findKB(msg)
 	if c := cbsClient(msg); c != nil {
 		e.Client = string(c)
 	}
@@ -100,10 +98,10 @@ func classifyCBS(e *Entry, msg []byte) {
 	case bytes.HasPrefix(msg, []byte("Exec: Processing started")):
 		e.Kind = KindInstallStarted
 	case bytes.HasPrefix(msg, []byte("Exec: Processing complete")):
-		e.Kind = packageResult(failed)
+		e.Kind = packageResult(e, failed)
 	case hasReportingPrefix(msg):
 		cbsReporting(e, msg)
-		e.Kind = packageResult(failed)
+		e.Kind = packageResult(e, failed)
 	case bytes.HasPrefix(msg, []byte("Session: ")) && bytes.Contains(msg, []byte(" finalized")):
 		e.Kind = KindSessionFinalized
 		if v, ok := yesNo(valueAfter(msg, "Reboot required:")); ok {
@@ -113,8 +111,10 @@ func classifyCBS(e *Entry, msg []byte) {
 		e.Kind = KindPackageStateChange
 		e.TargetState = string(valueAfter(msg, "applicable state:"))
 	case bytes.HasPrefix(msg, []byte("Startup:")), bytes.HasPrefix(msg, []byte("Startup processing")):
-		// Startup processing runs the operations queued for the next boot.
-		e.Boot = true
+		// TrustedInstaller checks for queued work whenever it starts; the
+		// numbered startup phases are the boot-time processing of the
+		// operations a restart was waiting for.
+		e.Boot = bytes.Contains(msg, []byte("startupPhase"))
 		e.Kind = KindStartup
 		if failed {
 			e.Kind = KindError
@@ -130,8 +130,15 @@ func classifyCBS(e *Entry, msg []byte) {
 	}
 }
 
-func packageResult(failed bool) Kind {
-	if failed {
+// packageResult is the kind of a package report: a failure or a change for
+// the package it names, a plain error when it names none.
+func packageResult(e *Entry, failed bool) Kind {
+	switch {
+	case e.Package == "" && failed:
+		return KindError
+	case e.Package == "":
+		return KindOther
+	case failed:
 		return KindPackageFailed
 	}
 	return KindPackageStateChange
@@ -164,6 +171,9 @@ func cbsReporting(e *Entry, msg []byte) {
 
 // cbsClient finds the client id of a session or package report.
 func cbsClient(msg []byte) []byte {
+	if !bytes.Contains(msg, []byte("lient")) {
+		return nil
+	}
 	if v := valueAfter(msg, "client id: "); v != nil {
 		return v
 	}
@@ -181,13 +191,17 @@ func cbsClient(msg []byte) []byte {
 // 0x800f0831", "status: 0x0", "overall result:0x800f0922", "failure status:
 // 0x800f0922" and "HRESULT=800F0922" (DISM lines copied into CBS.log).
 func cbsCode(msg []byte) (uint32, bool) {
-	if bytes.IndexByte(msg, '0') < 0 {
+	x := bytes.Index(msg, []byte("0x"))
+	if x < 0 && !bytes.Contains(msg, []byte("HRESULT=")) {
 		return 0, false
 	}
 	if i := bytes.Index(msg, []byte("HRESULT")); i >= 0 {
 		if v, ok := codeAt(msg[i+len("HRESULT"):], true); ok {
 			return v, true
 		}
+	}
+	if x < 0 {
+		return 0, false
 	}
 	for _, m := range []string{"overall result:", "failure status:", ", hr:", " hr = ", ", status: ", "Download error:"} {
 		if v, ok := codeAfter(msg, m, false); ok {

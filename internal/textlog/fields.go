@@ -297,18 +297,25 @@ func isHexOrDash(c byte) bool {
 	return ok || c == '-'
 }
 
-// findKB returns the first KB number in b as "KB1234567": "KB" or "kb",
-// an optional space, six to eight digits, and no letter or digit right
-// before it ("Package_for_KB5034441" and "(KB5057589)" both count).
+// findKB returns the first KB number in b as "KB1234567": "KB" (or "kb",
+// as in .msu file names), an optional space, six to eight digits, and no
+// letter or digit right before it ("Package_for_KB5034441" and
+// "(KB5057589)" both count).
 func findKB(b []byte) string {
-	for i := 0; i+8 <= len(b); i++ {
-		c := b[i]
-		if c != 'K' && c != 'k' {
-			continue
+	if kb := findKBSpelled(b, "KB"); kb != "" {
+		return kb
+	}
+	return findKBSpelled(b, "kb")
+}
+
+func findKBSpelled(b []byte, spelling string) string {
+	for off := 0; ; {
+		i := bytes.Index(b[off:], []byte(spelling))
+		if i < 0 {
+			return ""
 		}
-		if b[i+1] != 'B' && b[i+1] != 'b' {
-			continue
-		}
+		i += off
+		off = i + 2
 		if i > 0 && isAlnum(b[i-1]) {
 			continue
 		}
@@ -324,7 +331,6 @@ func findKB(b []byte) string {
 			return "KB" + string(b[j:k])
 		}
 	}
-	return ""
 }
 
 func isAlnum(c byte) bool {

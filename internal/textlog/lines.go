@@ -2,6 +2,7 @@ package textlog
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -98,6 +99,10 @@ type physLine struct {
 	num     int
 	off     int64
 	tooLong bool // the line exceeded MaxLineBytes and text is empty
+	// garbled is set when the line holds bytes no text log contains: NULs
+	// (UTF-16 text read as UTF-8, or binary data) or other control
+	// characters.
+	garbled bool
 }
 
 // next returns the next line, or false at the end of input. Read errors
@@ -109,6 +114,7 @@ func (lr *lineReader) next(pl *physLine) bool {
 	pl.num = lr.num + 1
 	pl.off = lr.off
 	pl.tooLong = false
+	pl.garbled = false
 	var ok bool
 	if lr.enc == encUTF8 {
 		ok = lr.nextUTF8(pl)
@@ -142,11 +148,13 @@ func (lr *lineReader) nextUTF8(pl *physLine) bool {
 		}
 	}
 	line = trimEOL(line)
-	if !isASCII(line) && !utf8.Valid(line) {
+	high, ctrl := scan(line)
+	if high && !utf8.Valid(line) {
 		line = latin1(lr.buf[:0], line)
 		lr.buf = line
 	}
 	pl.text = line
+	pl.garbled = ctrl
 	return true
 }
 
@@ -181,6 +189,9 @@ func (lr *lineReader) nextUTF16(pl *physLine) bool {
 		}
 		if u == '\n' {
 			break
+		}
+		if u < 0x20 && u != '\t' && u != '\r' || u == 0x7F {
+			pl.garbled = true
 		}
 		if pl.tooLong {
 			continue
@@ -242,13 +253,39 @@ func trimEOL(b []byte) []byte {
 	return b
 }
 
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
+// scan reports in one pass whether b has bytes above ASCII and whether it
+// has control characters other than tab. It tests eight bytes at a time and
+// looks at single bytes only in words that may hold a tab or a control byte.
+func scan(b []byte) (high, ctrl bool) {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	var or uint64
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		or |= w
+		// A byte below 0x20 or equal to 0x7F sets its high bit in one of
+		// these (the classic "has less than" and "has zero byte" tests;
+		// bytes above 0x7F are excluded by &^w).
+		below := (w - 0x20*ones) &^ w & highs
+		del := ((w ^ 0x7F*ones) - ones) &^ (w ^ 0x7F*ones) & highs
+		if below|del != 0 && !ctrl {
+			for _, c := range b[i : i+8] {
+				if c < 0x20 && c != '\t' || c == 0x7F {
+					ctrl = true
+				}
+			}
 		}
 	}
-	return true
+	for _, c := range b[i:] {
+		or |= uint64(c)
+		if c < 0x20 && c != '\t' || c == 0x7F {
+			ctrl = true
+		}
+	}
+	return or&highs != 0, ctrl
 }
 
 // latin1 converts a line that is not valid UTF-8 by reading it as Latin-1:
@@ -264,17 +301,6 @@ func latin1(dst, src []byte) []byte {
 		}
 	}
 	return dst
-}
-
-// garbled reports whether a line holds bytes no text log contains: NULs
-// (UTF-16 text read as UTF-8, or binary data) or other control characters.
-func garbled(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 && c != '\t' || c == 0x7F {
-			return true
-		}
-	}
-	return false
 }
 
 // damageLog collects one file's damage reports. Reports are held back until

@@ -67,13 +67,13 @@ func readLog(ctx context.Context, r io.Reader, file, what string, p lineParser, 
 			if err := flush(); err != nil {
 				return err
 			}
-			if garbled(pl.text) {
+			if pl.garbled {
 				d.add(pl.off, pl.num, "control characters or NUL bytes in the line (binary data or mixed encodings)")
 				continue
 			}
 			cur = append(cur[:0], pl.text...)
 			curNum, curOff, pending = pl.num, pl.off, true
-		case garbled(pl.text):
+		case pl.garbled:
 			// The damage ends the entry before it; flushing first also keeps
 			// the reports in line order.
 			if err := flush(); err != nil {

@@ -121,8 +121,8 @@ func TestApril2025(t *testing.T) {
 			boots++
 		}
 	}
-	if boots != 2 {
-		t.Errorf("boot lines: %d, want 2", boots)
+	if boots != 1 {
+		t.Errorf("boot lines: %d, want 1", boots)
 	}
 	if got := find(cbs, textlog.KindPackageFailed, "KB5057589"); len(got) != 2 || got[0].FromState != "Absent" {
 		t.Errorf("KB5057589 package failures: %+v", got)
@@ -319,5 +319,17 @@ func TestReadError(t *testing.T) {
 func TestKindString(t *testing.T) {
 	if textlog.KindPackageFailed.String() != "package-failed" || textlog.Kind(99).String() != "kind(99)" {
 		t.Error("Kind.String")
+	}
+}
+
+// TestEmptyMessages covers lines that end right after their columns.
+func TestEmptyMessages(t *testing.T) {
+	wu, damage := collect(t, textlog.ReadWindowsUpdateLog, []byte("2025/03/02 08:00:01.0000001 1200  1300  Agent\n2025/03/02 08:00:01.0000001 1200  1300  Agent   \n2015-04-15\t03:00:08:470\t 948\t1e0c\tAgent\t\n"))
+	if len(wu) != 3 || len(damage) != 0 || wu[0].Text != "" || wu[2].Component != "Agent" {
+		t.Errorf("WindowsUpdate.log: %+v %v", wu, damage)
+	}
+	cbs, damage := collect(t, textlog.ReadCBSLog, []byte("2024-02-01 09:00:00, Info                  CBS\n2024-02-01 09:00:00, Info CBS    \n"))
+	if len(cbs) != 2 || len(damage) != 0 || cbs[1].Component != "CBS" {
+		t.Errorf("CBS.log: %+v %v", cbs, damage)
 	}
 }

@@ -179,7 +179,7 @@ func (p *wuParser) classify(e *Entry, k threadKey, msg []byte) {
 		p.fillTitle(e)
 		return
 	}
-	if bytes.Contains(msg, []byte("No Format Information found")) {
+	if e.Component == "Unknown" {
 		if p.undecodable == 0 {
 			p.firstUndec = e.Offset
 		}
@@ -202,9 +202,9 @@ func (p *wuParser) classify(e *Entry, k threadKey, msg []byte) {
 	case bytes.HasPrefix(msg, []byte("*FAILED*")):
 		e.Kind = KindError
 		e.ErrorCode, e.HasError = codeAfter(msg, "*FAILED* [", true)
-	case banner(msg, "START"):
+	case len(msg) > 0 && msg[0] == '*' && banner(msg, "START"):
 		p.start(e, k, msg)
-	case banner(msg, "END"):
+	case len(msg) > 0 && msg[0] == '*' && banner(msg, "END"):
 		t := p.thread(k)
 		t.mode, t.title = KindOther, ""
 		if c, ok := codeAfter(msg, "Exit code", false); ok {
@@ -280,10 +280,10 @@ func (p *wuParser) classify(e *Entry, k threadKey, msg []byte) {
 	case bytes.HasPrefix(body, []byte("Bundles ")) && bytes.Contains(body, []byte("updates:")):
 		t := p.thread(k)
 		t.bundle = t.bundleTitle != ""
-	case bytes.Contains(msg, []byte("completed successfully")) && e.UpdateID != "" &&
-		(e.Component == "DownloadManager" || bytes.HasPrefix(msg, []byte("DO job"))):
+	case e.UpdateID != "" && (e.Component == "DownloadManager" || bytes.HasPrefix(msg, []byte("DO job"))) &&
+		bytes.Contains(msg, []byte("completed successfully")):
 		e.Kind = KindDownloaded
-	case bytes.Contains(body, []byte("Installing update [UpdateId")):
+	case e.UpdateID != "" && bytes.Contains(body, []byte("Installing update [UpdateId")):
 		t := p.thread(k)
 		t.update, t.rev = e.UpdateID, e.Revision
 	case bytes.Contains(body, []byte("Install failed, error = ")):
@@ -300,7 +300,7 @@ func (p *wuParser) classify(e *Entry, k threadKey, msg []byte) {
 				e.Kind = KindError
 			}
 		}
-	case bytes.Contains(msg, []byte("Logging initialized")), bytes.HasPrefix(body, []byte("WU client version")),
+	case e.Component == "Misc" && bytes.Contains(msg, []byte("Logging initialized")), bytes.HasPrefix(body, []byte("WU client version")),
 		bytes.HasPrefix(body, []byte("Service startup")):
 		e.Kind = KindStartup
 	}
@@ -312,9 +312,6 @@ func (p *wuParser) classify(e *Entry, k threadKey, msg []byte) {
 	}
 	if c := callerID(msg); c != "" && e.Client == "" {
 		e.Client = c
-	}
-	if bytes.Contains(msg, []byte("requiresReboot=1")) || bytes.Contains(msg, []byte("Restart Required:")) {
-		e.RebootRequired = true
 	}
 	p.fillTitle(e)
 }
@@ -367,14 +364,31 @@ func callerID(msg []byte) string {
 	return ""
 }
 
-// updateID finds the update a Windows Update line names: after one of the
-// markers the log uses, or else the first GUID written with a revision.
+// updateID finds the update a Windows Update line names: after "update"
+// or "Update" followed by "Id", "ID" or " id" and '=' or '{' ("idUpdate=",
+// "updateId = ", "UpdateId = {", "[UpdateId = {"), or else the first GUID
+// written with a revision.
 func updateID(msg []byte) (string, int) {
 	if bytes.IndexByte(msg, '-') < 0 {
 		return "", 0
 	}
-	for _, m := range []string{"idUpdate=", "updateId = ", "UpdateId = ", "updateId=", "UpdateId=", "UpdateId {", "update id "} {
-		if id, rev := guidAfter(msg, m); id != "" {
+	for off := 0; ; {
+		i := bytes.Index(msg[off:], []byte("pdate"))
+		if i < 0 {
+			break
+		}
+		rest := msg[off+i+len("pdate"):]
+		off += i + len("pdate")
+		switch {
+		case bytes.HasPrefix(rest, []byte("Id")), bytes.HasPrefix(rest, []byte("ID")):
+			rest = rest[2:]
+		case bytes.HasPrefix(rest, []byte(" id ")):
+			rest = rest[4:]
+		}
+		for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '=' || rest[0] == ':' || rest[0] == '[') {
+			rest = rest[1:]
+		}
+		if id, rev := guidAt(rest); id != "" {
 			return id, rev
 		}
 	}
