@@ -20,6 +20,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"name":       func(u triage.Update) string { return updateName(&u) },
 	"inc":        func(i int) int { return i + 1 },
 	"clean":      clean,
+	"scamBait":   ScamBait,
 	"isURL": func(s string) bool {
 		return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 	},

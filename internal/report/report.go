@@ -128,6 +128,7 @@ var english = labels{
 		"host":         "Host",
 		"updates":      "Updates",
 		"inputs":       "Read %d files: %d update events and %d log lines used, %d damaged parts skipped.",
+		"scamBait":     "Fake support sites use this code to push \"fix\" scripts: never paste commands from a web page.",
 	},
 }
 
@@ -196,6 +197,7 @@ var japanese = labels{
 		"host":         "ホスト",
 		"updates":      "更新",
 		"inputs":       "%d 個のファイルを読み込み、更新イベント %d 件とログ %d 行を使用、破損部分 %d 箇所をスキップしました。",
+		"scamBait":     "偽のサポート サイトはこのコードで「修正」スクリプトを勧めます。Web ページのコマンドを貼り付けないでください。",
 	},
 }
 
@@ -358,6 +360,16 @@ func (l *labels) Timeline(h triage.Host, u triage.Update) []TimelineRow {
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Time.Before(rows[j].Time) })
 	return rows
+}
+
+// ScamBait reports whether any reported error is a code fake support sites use.
+func ScamBait(u triage.Update) bool {
+	for _, e := range u.ReportedErrors {
+		if e.ScamBait {
+			return true
+		}
+	}
+	return false
 }
 
 // updateName is how a report names an update: its KB, else its title.

@@ -105,6 +105,9 @@ func (t *textRenderer) update(p func(string, ...any), l *labels, u *triage.Updat
 			errs = append(errs, fmt.Sprintf("%s ×%d", s, e.Count))
 		}
 		p("    %s: %s\n", w["errors"], strings.Join(errs, ", "))
+		if ScamBait(*u) {
+			p("      %s\n", w["scamBait"])
+		}
 	}
 	if u.KnownIssue != nil {
 		p("    %s: %s [%s]\n", w["knownIssue"], u.KnownIssue.Title, u.KnownIssue.ID)
