@@ -31,10 +31,10 @@ type Inputs struct {
 
 // Summary counts updates by assessment, and the ones waiting for a restart.
 type Summary struct {
-	Updates        int `json:"updates"`
-	NeedsAction    int `json:"needs_action"`
-	FalseAlarm     int `json:"false_alarm"`
-	Investigate    int `json:"investigate"`
+	Updates     int `json:"updates"`
+	NeedsAction int `json:"needs_action"`
+	FalseAlarm  int `json:"false_alarm"`
+	Investigate int `json:"investigate"`
 	// NoResult counts the updates among Investigate whose logs show no
 	// result and no error: nothing went wrong that the logs show.
 	NoResult       int `json:"no_result"`
