@@ -135,7 +135,7 @@ var english = labels{
 		"noKB":         "(no KB)",
 		"host":         "Host",
 		"updates":      "Updates",
-		"inputs":       "Read %d files: %d update events and %d log lines used, %d damaged parts skipped.",
+		"inputs":       "Files read: %d; update events used: %d; log lines used: %d; damaged parts skipped: %d.",
 		"scamBait":     "Fake support sites use this code to push \"fix\" scripts: never paste commands from a web page.",
 	},
 }
