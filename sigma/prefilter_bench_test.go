@@ -30,8 +30,7 @@ func BenchmarkPrefilterScan(b *testing.B) {
 	for _, v := range values {
 		n += len(v)
 	}
-	bk.automata()
-	ac := bk.fieldAC
+	ac := bk.automaton()
 	seen := make([]uint32, ac.nLits)
 	b.SetBytes(int64(n))
 	b.ResetTimer()
