@@ -61,54 +61,71 @@ func buildAutomaton(lits []string) *acAutomaton {
 		a.class[b] = classOfFolded[lowerASCII[b]]
 	}
 
-	type trieNode struct {
-		next  map[uint8]int32
-		out   int32
-		depth int
+	// Build the trie from the literals in sorted order: a literal shares
+	// its common prefix with the previous one, so states are created
+	// without any map, and each state's children appear in class order.
+	order := make([]int32, len(lits))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	nodes := []trieNode{{out: -1}}
-	for i, l := range lits {
-		s := int32(0)
-		for j := 0; j < len(l); j++ {
-			c := classOfFolded[l[j]]
-			if nodes[s].next == nil {
-				nodes[s].next = map[uint8]int32{}
-			}
-			t, ok := nodes[s].next[c]
-			if !ok {
-				t = int32(len(nodes))
-				nodes = append(nodes, trieNode{out: -1, depth: nodes[s].depth + 1})
-				nodes[s].next[c] = t
-			}
-			s = t
+	sort.Slice(order, func(i, j int) bool { return lits[order[i]] < lits[order[j]] })
+	outs := []int32{-1}
+	depths := []int32{0}
+	type edge struct {
+		from, to int32
+		class    uint8
+	}
+	var edges []edge
+	path := []int32{0} // states along the previous literal
+	prev := ""
+	for _, li := range order {
+		l := lits[li]
+		common := 0
+		for common < len(l) && common < len(prev) && l[common] == prev[common] {
+			common++
 		}
-		nodes[s].out = int32(i)
+		path = path[:common+1]
+		for j := common; j < len(l); j++ {
+			t := int32(len(outs))
+			outs = append(outs, -1)
+			depths = append(depths, int32(j+1))
+			edges = append(edges, edge{from: path[j], to: t, class: classOfFolded[l[j]]})
+			path = append(path, t)
+		}
+		outs[path[len(l)]] = li
+		prev = l
 	}
-	ns := len(nodes)
+	ns := len(outs)
 	a.edgeStart = make([]int32, ns+1)
 	a.fail = make([]int32, ns)
-	a.out = make([]int32, ns)
+	a.out = outs
 	a.dict = make([]int32, ns)
 	a.rowOf = make([]int32, ns)
-	for s := range nodes {
-		a.out[s] = nodes[s].out
-		a.edgeStart[s] = int32(len(a.edgeClass))
-		keys := make([]int, 0, len(nodes[s].next))
-		for c := range nodes[s].next {
-			keys = append(keys, int(c))
-		}
-		sort.Ints(keys)
-		for _, c := range keys {
-			a.edgeClass = append(a.edgeClass, uint8(c))
-			a.edgeNext = append(a.edgeNext, nodes[s].next[uint8(c)])
-		}
-		a.rowOf[s] = -1
-		if nodes[s].depth <= rowDepth {
-			a.rowOf[s] = int32(len(a.rows) / n)
-			a.rows = append(a.rows, make([]int32, n)...)
+	// Edges in compressed rows by source state (a counting sort keeps each
+	// state's edges in class order).
+	for _, e := range edges {
+		a.edgeStart[e.from+1]++
+	}
+	for st := 0; st < ns; st++ {
+		a.edgeStart[st+1] += a.edgeStart[st]
+	}
+	a.edgeClass = make([]uint8, len(edges))
+	a.edgeNext = make([]int32, len(edges))
+	fill := append([]int32(nil), a.edgeStart[:ns]...)
+	for _, e := range edges {
+		a.edgeClass[fill[e.from]] = e.class
+		a.edgeNext[fill[e.from]] = e.to
+		fill[e.from]++
+	}
+	rows := 0
+	for st := 0; st < ns; st++ {
+		a.rowOf[st] = -1
+		if depths[st] <= rowDepth {
+			a.rowOf[st] = int32(rows)
+			rows++
 		}
 	}
-	a.edgeStart[ns] = int32(len(a.edgeClass))
+	a.rows = make([]int32, rows*n)
 
 	// Breadth-first, so that a state's failure target (always shallower)
 	// is complete before the state: fail links, output links and rows.
