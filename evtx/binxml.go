@@ -94,7 +94,7 @@ type program struct {
 	elems []elem
 	attrs []attr
 	items []item
-	texts []string
+	texts []value // static text and CDATA: UTF-16 in the chunk
 	insts []instance
 	vals  []value
 	root  span // top-level items
@@ -115,8 +115,9 @@ func (p *program) rootItems() []item { return p.items[p.root.first : p.root.firs
 
 // template is a compiled template definition of one chunk.
 type template struct {
-	prog program
-	err  error // a definition that failed to compile fails every instance
+	prog      program
+	err       error // a definition that failed to compile fails every instance
+	compiling bool
 }
 
 // compiler turns one binary XML fragment into a program.
@@ -361,7 +362,8 @@ func (cp *compiler) addContent(pos int, it item) error {
 }
 
 func (cp *compiler) addText(utf16 []byte) int32 {
-	cp.p.texts = append(cp.p.texts, string(appendUTF16(nil, utf16, escNone)))
+	off := uint32(cap(cp.d) - cap(utf16))
+	cp.p.texts = append(cp.p.texts, value{typ: typeString, off: off, size: uint32(len(utf16))})
 	return int32(len(cp.p.texts) - 1)
 }
 
@@ -430,6 +432,10 @@ func (cp *compiler) readName(pos, end int) (*name, int, error) {
 // offset off, compiling it on first use.
 func (c *Chunk) template(off uint32, depth int) (*template, error) {
 	if t := c.templates[off]; t != nil {
+		if t.compiling {
+			// A definition that refers to itself fails instead of recursing.
+			return nil, c.binxmlError(int(off), "template definition refers to itself", nil, ErrBinXML)
+		}
 		return t, t.err
 	}
 	if depth > maxNesting {
@@ -447,13 +453,80 @@ func (c *Chunk) template(off uint32, depth int) (*template, error) {
 	if !c.dec.charge(int(size)) {
 		return nil, c.dec.limitError()
 	}
-	t := &template{}
-	// A definition that refers to itself fails instead of recursing.
-	t.err = c.binxmlError(int(off), "template definition refers to itself", nil, ErrBinXML)
+	t := c.ar.newTemplate()
+	t.compiling = true
 	c.templates[off] = t
-	cp := compiler{c: c}
-	t.err = cp.compile(&t.prog, start, int(end), true, depth)
+	cp, scratch := c.ar.scratch(depth)
+	cp.c = c
+	t.err = cp.compile(scratch, start, int(end), true, depth)
+	t.compiling = false
+	if t.err == nil {
+		t.prog = c.ar.freeze(scratch)
+	}
 	return t, t.err
+}
+
+// arena holds the compiled templates of one chunk. Templates are compiled
+// into reusable scratch programs and then copied into shared slices, so that
+// compiling allocates nothing once the slices have grown; everything is
+// reused when the next chunk is read.
+type arena struct {
+	elems     []elem
+	attrs     []attr
+	items     []item
+	templates []*template
+	nt        int
+	compilers []*compiler // scratch per template nesting depth
+	scratches []*program
+}
+
+func (a *arena) reset() {
+	a.elems, a.attrs, a.items = a.elems[:0], a.attrs[:0], a.items[:0]
+	a.nt = 0
+}
+
+func (a *arena) newTemplate() *template {
+	if a.nt == len(a.templates) {
+		a.templates = append(a.templates, new(template))
+	}
+	t := a.templates[a.nt]
+	a.nt++
+	*t = template{}
+	return t
+}
+
+// scratch returns the compiler and program to compile a template at depth.
+func (a *arena) scratch(depth int) (*compiler, *program) {
+	for len(a.compilers) <= depth {
+		a.compilers = append(a.compilers, new(compiler))
+		a.scratches = append(a.scratches, new(program))
+	}
+	p := a.scratches[depth]
+	p.reset()
+	return a.compilers[depth], p
+}
+
+// freeze copies a compiled program into the arena. Texts, instances and
+// values, rare in templates, are copied to their own slices.
+func (a *arena) freeze(p *program) program {
+	e, at, it := len(a.elems), len(a.attrs), len(a.items)
+	a.elems = append(a.elems, p.elems...)
+	a.attrs = append(a.attrs, p.attrs...)
+	a.items = append(a.items, p.items...)
+	q := program{
+		elems: a.elems[e:len(a.elems):len(a.elems)],
+		attrs: a.attrs[at:len(a.attrs):len(a.attrs)],
+		items: a.items[it:len(a.items):len(a.items)],
+		root:  p.root,
+	}
+	if len(p.texts) > 0 {
+		q.texts = append([]value(nil), p.texts...)
+	}
+	if len(p.insts) > 0 {
+		q.insts = append([]instance(nil), p.insts...)
+		q.vals = append([]value(nil), p.vals...)
+	}
+	return q
 }
 
 // parseInstance reads the template instance whose token is at pos, appends

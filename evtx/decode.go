@@ -113,9 +113,6 @@ func (d *decoder) decodeEvent(ev *Event, sci int32, e int32) error {
 // text decodes the text content of items into the arena.
 func (d *decoder) text(sci int32, items []item) textSpan {
 	st := &d.ds
-	if len(items) == 1 && items[0].kind == itemText {
-		return textSpan{static: d.scopes[sci].prog.texts[items[0].ref], set: true}
-	}
 	start := len(st.arena)
 	st.arena = d.appendText(st.arena, sci, items, escNone)
 	return textSpan{start: int32(start), end: int32(len(st.arena)), set: true}

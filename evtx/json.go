@@ -145,11 +145,11 @@ func (d *decoder) jsonLeaf(dst []byte, sci int32, kids []item, empty string) ([]
 	switch it.kind {
 	case itemText:
 		t := sc.prog.texts[it.ref]
-		if t == "" {
+		if t.isEmpty(d.data) {
 			return append(dst, empty...), true
 		}
 		dst = append(dst, '"')
-		dst = appendEscapedString(dst, t, escJSON)
+		dst = appendValue(dst, d.data, t, escJSON)
 		return append(dst, '"'), true
 	case itemSubst:
 		v := sc.val(it.idx)
@@ -214,7 +214,7 @@ func (d *decoder) jsonContent(dst []byte, sci int32, items []item, skipElems boo
 				number = false
 			}
 		case itemText:
-			if sc.prog.texts[it.ref] != "" || (!skipElems && single != nil) {
+			if !sc.prog.texts[it.ref].isEmpty(d.data) || (!skipElems && single != nil) {
 				number = false
 			} else if !skipElems {
 				single = it

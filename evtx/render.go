@@ -320,7 +320,7 @@ func (d *decoder) classify(sci int32, items []item) (hasText, hasElem bool) {
 		it := &items[i]
 		switch it.kind {
 		case itemText:
-			if sc.prog.texts[it.ref] != "" {
+			if !sc.prog.texts[it.ref].isEmpty(d.data) {
 				hasText = true
 			}
 		case itemCDATA, itemCharRef, itemEntityRef:
@@ -375,7 +375,7 @@ func (d *decoder) appendText(dst []byte, sci int32, items []item, mode escMode) 
 		it := &items[i]
 		switch it.kind {
 		case itemText:
-			dst = appendEscapedString(dst, sc.prog.texts[it.ref], mode)
+			dst = appendValue(dst, d.data, sc.prog.texts[it.ref], mode)
 		case itemSubst:
 			v := sc.val(it.idx)
 			if !isBinXML(v.typ) {
@@ -384,10 +384,10 @@ func (d *decoder) appendText(dst []byte, sci int32, items []item, mode escMode) 
 		case itemCDATA:
 			if mode == escXMLText {
 				dst = append(dst, "<![CDATA["...)
-				dst = append(dst, sc.prog.texts[it.ref]...)
+				dst = appendValue(dst, d.data, sc.prog.texts[it.ref], escNone)
 				dst = append(dst, "]]>"...)
 			} else {
-				dst = appendEscapedString(dst, sc.prog.texts[it.ref], mode)
+				dst = appendValue(dst, d.data, sc.prog.texts[it.ref], mode)
 			}
 		case itemCharRef:
 			if mode == escXMLText || mode == escXMLAttr {
