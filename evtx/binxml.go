@@ -74,6 +74,10 @@ type elem struct {
 	name  *name
 	attrs span // into program.attrs
 	kids  span // into program.items
+	// subst says whether the content or attributes hold substitutions, and
+	// opt whether the content holds an optional one, so that the checks
+	// that depend on values skip elements that have none.
+	subst, opt bool
 }
 
 type attr struct {
@@ -400,7 +404,21 @@ func (cp *compiler) endElement() {
 	cp.frames = cp.frames[:len(cp.frames)-1]
 	first := int32(len(cp.p.items))
 	cp.p.items = append(cp.p.items, cp.st[f.itemStart:]...)
-	cp.p.elems[f.elem].kids = span{first, int32(len(cp.p.items)) - first}
+	e := &cp.p.elems[f.elem]
+	e.kids = span{first, int32(len(cp.p.items)) - first}
+	for _, it := range cp.p.items[first:] {
+		if it.kind == itemSubst {
+			e.subst = true
+			e.opt = e.opt || it.opt
+		}
+	}
+	for _, a := range cp.p.attrs[e.attrs.first : e.attrs.first+e.attrs.n] {
+		for _, it := range cp.p.items[a.val.first : a.val.first+a.val.n] {
+			if it.kind == itemSubst {
+				e.subst = true
+			}
+		}
+	}
 	cp.st = cp.st[:f.itemStart]
 	cp.st = append(cp.st, item{kind: itemElem, ref: f.elem})
 	cp.lastPI = -1

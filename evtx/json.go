@@ -13,7 +13,19 @@ import "strconv"
 
 // keySpan is the position in the output of a member key already written in
 // the object being rendered, for numbering repeated keys.
-type keySpan struct{ start, end int }
+type keySpan struct {
+	start, end int
+	h          uint32 // hash of the key, to skip most comparisons
+}
+
+// keyHash is FNV-1a over the key's bytes.
+func keyHash(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return h
+}
 
 // jsonRoot renders the top-level items of a record as a JSON object.
 func (d *decoder) jsonRoot(dst []byte, sci int32, items []item) ([]byte, error) {
@@ -41,9 +53,8 @@ func (d *decoder) jsonRoot(dst []byte, sci int32, items []item) ([]byte, error) 
 // jsonElemKey writes "name": for a child element, numbering repeats of the
 // same name among the keys written since base.
 func (d *decoder) jsonElemKey(dst []byte, nm *name, base int) []byte {
-	dst = append(dst, '"')
-	start := len(dst)
-	dst = appendEscapedString(dst, nm.s, escJSON)
+	start := len(dst) + 1
+	dst = append(dst, nm.jsonKey[:len(nm.jsonKey)-2]...)
 	return d.finishKey(dst, start, base)
 }
 
@@ -54,10 +65,11 @@ func (d *decoder) jsonElemKey(dst []byte, nm *name, base int) []byte {
 func (d *decoder) finishKey(dst []byte, start, base int) []byte {
 	end := len(dst)
 	key := dst[start:end]
+	h := keyHash(key)
 	n := 0
 	if len(d.keys)-base < 32 {
 		for _, k := range d.keys[base:] {
-			if string(dst[k.start:k.end]) == string(key) {
+			if k.h == h && string(dst[k.start:k.end]) == string(key) {
 				n++
 			}
 		}
@@ -66,7 +78,7 @@ func (d *decoder) finishKey(dst []byte, start, base int) []byte {
 		n = m[string(key)]
 		m[string(key)] = n + 1
 	}
-	d.keys = append(d.keys, keySpan{start, end})
+	d.keys = append(d.keys, keySpan{start, end, h})
 	if n > 0 {
 		dst = append(dst, '_')
 		dst = strconv.AppendInt(dst, int64(n), 10)
@@ -307,6 +319,7 @@ func (d *decoder) jsonBody(dst []byte, sci int32, el *elem, container, omitAttrs
 			positional++
 			if d.dataName(kr.sc, ce) != nil {
 				named = true
+				break
 			}
 		}
 	}

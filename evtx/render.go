@@ -225,6 +225,9 @@ func (d *decoder) collectKids(sci int32, items []item) error {
 // whose content has an optional substitution with a NULL value is not
 // rendered (Windows and evtxexport do so; evtx_dump keeps the element).
 func (d *decoder) absent(sci int32, e *elem) bool {
+	if !e.opt {
+		return false
+	}
 	sc := &d.scopes[sci]
 	for _, it := range sc.prog.kids(e) {
 		if it.kind == itemSubst && it.opt && sc.val(it.idx).typ == typeNull {
@@ -239,7 +242,7 @@ func (d *decoder) absent(sci int32, e *elem) bool {
 // inContent says whether the array is in the content.
 func (d *decoder) arrayIn(sci int32, e *elem) (idx int32, v value, inContent, ok bool) {
 	sc := &d.scopes[sci]
-	if len(sc.vals) == 0 {
+	if !e.subst || len(sc.vals) == 0 {
 		return 0, value{}, false, false
 	}
 	for _, it := range sc.prog.kids(e) {
