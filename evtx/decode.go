@@ -37,6 +37,8 @@ type decodeState struct {
 	sys    [sCount]textSpan
 	fields []fieldSpan
 	tmp    []byte
+	// systemOnly makes decode skip the payload (Record.DecodeSystem).
+	systemOnly bool
 }
 
 // decode fills ev from the top-level items of a record. Every string it
@@ -60,6 +62,9 @@ func (d *decoder) decode(ev *Event, sci int32, items []item) error {
 		}
 	}
 	d.kids = d.kids[:mark]
+	if d.overrun {
+		return d.limitError()
+	}
 
 	s := string(st.arena)
 	str := func(t textSpan) string {
@@ -98,9 +103,13 @@ func (d *decoder) decodeEvent(ev *Event, sci int32, e int32) error {
 		case nSystem:
 			err = d.decodeSystem(ev, kr.sc, ce)
 		case nEventData:
-			err = d.decodeEventData(kr.sc, ce)
+			if !d.ds.systemOnly {
+				err = d.decodeEventData(kr.sc, ce)
+			}
 		case nUserData:
-			err = d.decodeUserData(ev, kr.sc, ce)
+			if !d.ds.systemOnly {
+				err = d.decodeUserData(ev, kr.sc, ce)
+			}
 		}
 	}
 	d.kids = d.kids[:mark]
@@ -356,7 +365,7 @@ func (d *decoder) decodeUserData(ev *Event, sci int32, el *elem) error {
 // decodeLeaves adds a field for each leaf element below el. A wrapper
 // without element children gives one field of its own.
 func (d *decoder) decodeLeaves(sci int32, el *elem) error {
-	if err := d.countWork(); err != nil {
+	if err := d.countWork(len(d.ds.arena)); err != nil {
 		return err
 	}
 	kids := d.scopes[sci].prog.kids(el)

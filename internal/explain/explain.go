@@ -23,14 +23,17 @@ type Result struct {
 	Code          string `json:"code"`
 	Unsigned      uint32 `json:"unsigned"`
 	Signed        int32  `json:"signed"`
-	// Severity is "error" or "success" (the HRESULT's top bit); "" for a
-	// plain Win32 code.
+	// Severity is "failure" or "success".
 	Severity     string `json:"severity"`
 	Facility     int    `json:"facility"`
 	FacilityName string `json:"facility_name"`
+	// Component is the Windows Update or servicing-stack part whose code
+	// range holds the code ("update handler", "CBS"), "" when none.
+	Component string `json:"component"`
 	// Win32 is the Win32 error inside a FACILITY_WIN32 HRESULT, or the code
 	// itself when a Win32 code was given; null otherwise.
-	Win32 *uint32 `json:"win32"`
+	Win32     *uint32 `json:"win32"`
+	Win32Name string  `json:"win32_name"`
 	// HResult is the HRESULT form of a Win32 code (0x80070643 for 1603).
 	HResult  string `json:"hresult,omitempty"`
 	Name     string `json:"name"`
@@ -78,27 +81,19 @@ func Explain(input, kb string, cat *catalog.Catalog, lang string) (*Result, erro
 		kb = "KB" + kb
 	}
 	r := &Result{SchemaVersion: SchemaVersion, Input: input, Code: errcode.Hex(code), Unsigned: code, Signed: int32(code), KB: kb, KnownIssues: []Issue{}}
-	d := decode(code)
-	r.Severity, r.Facility, r.FacilityName = d.severity, d.facility, d.facilityName
-	r.Name, r.Meaning, r.Known, r.ScamBait = d.name, d.meaning, d.known, d.scamBait
+	info := errcode.Lookup(code)
+	r.Severity, r.Facility, r.FacilityName, r.Component = info.Severity, int(info.Facility), info.FacilityName, info.Component
+	r.Name, r.Meaning, r.Known, r.ScamBait = info.Name, info.Meaning, info.Known, info.ScamBait
+	if info.Facility == errcode.FacilityWin32 {
+		w := uint32(info.Win32)
+		r.Win32, r.Win32Name = &w, info.Win32Name
+	}
 	// Catalog entries are keyed on HRESULTs: a Win32 code is looked up in its
 	// FACILITY_WIN32 form too (1603 is 0x80070643).
 	codes := []uint32{code}
-	switch {
-	case code <= 0xFFFF:
-		w := code
-		r.Win32 = &w
-		h := 0x80070000 | code
-		r.HResult = errcode.Hex(h)
-		codes = append(codes, h)
-		if hd := decode(h); r.Name == "" {
-			r.Name, r.Meaning, r.Known = hd.name, hd.meaning, hd.known
-			r.ScamBait = r.ScamBait || hd.scamBait
-		}
-		r.Severity = ""
-	case code&0x1FFF0000 == 0x00070000:
-		w := code & 0xFFFF
-		r.Win32 = &w
+	if info.BareWin32 && info.HRESULT != code {
+		r.HResult = errcode.Hex(info.HRESULT)
+		codes = append(codes, info.HRESULT)
 	}
 	if r.ScamBait {
 		r.ScamWarning = scamWarning(lang)
@@ -166,16 +161,21 @@ func WriteText(w io.Writer, r *Result, lang string) error {
 		p("  %s\n", r.Meaning)
 	}
 	var facts []string
-	if r.Severity != "" {
-		facts = append(facts, pick(ja, "severity: ", "重大度: ")+r.Severity)
-		f := fmt.Sprintf("%d", r.Facility)
-		if r.FacilityName != "" {
-			f += " (" + r.FacilityName + ")"
-		}
-		facts = append(facts, pick(ja, "facility: ", "ファシリティ: ")+f)
+	facts = append(facts, pick(ja, "severity: ", "重大度: ")+r.Severity)
+	f := fmt.Sprintf("%d", r.Facility)
+	if r.FacilityName != "" {
+		f += " (" + r.FacilityName + ")"
+	}
+	facts = append(facts, pick(ja, "facility: ", "ファシリティ: ")+f)
+	if r.Component != "" {
+		facts = append(facts, pick(ja, "component: ", "コンポーネント: ")+r.Component)
 	}
 	if r.Win32 != nil {
-		facts = append(facts, fmt.Sprintf("Win32: %d (0x%X)", *r.Win32, *r.Win32))
+		w := fmt.Sprintf("Win32: %d (0x%X)", *r.Win32, *r.Win32)
+		if r.Win32Name != "" && r.Win32Name != r.Name {
+			w += " " + r.Win32Name
+		}
+		facts = append(facts, w)
 	}
 	if r.HResult != "" {
 		facts = append(facts, "HRESULT: "+r.HResult)

@@ -115,3 +115,20 @@ func TestOutputs(t *testing.T) {
 		}
 	}
 }
+
+func TestScamWarningAndNames(t *testing.T) {
+	r, err := explain.Explain("0x80070643", "", builtin(t), "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Name != "ERROR_INSTALL_FAILURE" || !r.ScamBait || !strings.Contains(r.ScamWarning, "never asks you to paste a command") {
+		t.Fatalf("%+v", r)
+	}
+	r, err = explain.Explain("0x80242014", "", builtin(t), "ja")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Name != "WU_E_UH_POSTREBOOTSTILLPENDING" || r.ScamBait || r.ScamWarning != "" || r.FacilityName != "WINDOWSUPDATE" {
+		t.Fatalf("%+v", r)
+	}
+}

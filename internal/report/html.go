@@ -17,9 +17,9 @@ var htmlSource string
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"stamp":      stamp,
 	"shortStamp": shortStamp,
-	"name":       func(u triage.Update) string { return updateName(&u) },
 	"inc":        func(i int) int { return i + 1 },
 	"clean":      clean,
+	"scamBait":   ScamBait,
 	"isURL": func(s string) bool {
 		return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
 	},
@@ -53,6 +53,9 @@ func (l *labels) Status(s string) string { return l.status[s] }
 
 // Word returns a fixed word of the report.
 func (l *labels) Word(k string) string { return l.words[k] }
+
+// Name returns how the report names an update next to its title.
+func (l *labels) Name(u triage.Update) string { return l.updateName(&u) }
 
 // HostLine returns a host's one-line summary.
 func (l *labels) HostLine(s triage.Summary) string { return l.hostLine(s) }

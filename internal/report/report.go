@@ -86,11 +86,17 @@ var english = labels{
 		if s.FalseAlarm > 0 {
 			parts = append(parts, plural(s.FalseAlarm, "false alarm", "false alarms"))
 		}
-		if s.Investigate > 0 {
-			parts = append(parts, fmt.Sprintf("%d to investigate", s.Investigate))
+		if n := s.Investigate - s.NoResult; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d to investigate", n))
+		}
+		if s.NoResult > 0 {
+			parts = append(parts, fmt.Sprintf("%d without a result", s.NoResult))
 		}
 		if s.OK > 0 {
 			parts = append(parts, fmt.Sprintf("%d ok", s.OK))
+		}
+		if len(parts) == 0 {
+			return "no update activity"
 		}
 		line := strings.Join(parts, ", ")
 		if s.PendingRestart > 0 {
@@ -125,9 +131,12 @@ var english = labels{
 		"sources":      "Sources",
 		"noUpdates":    "No Windows update activity found in these logs.",
 		"okUpdates":    "Installed or waiting for a restart, nothing to do",
+		"noResult":     "No result in these logs (only downloads or starts; check Update history if they matter)",
+		"noKB":         "(no KB)",
 		"host":         "Host",
 		"updates":      "Updates",
-		"inputs":       "Read %d files: %d update events and %d log lines used, %d damaged parts skipped.",
+		"inputs":       "Files read: %d; update events used: %d; log lines used: %d; damaged parts skipped: %d.",
+		"scamBait":     "Fake support sites use this code to push \"fix\" scripts: never paste commands from a web page.",
 	},
 }
 
@@ -154,11 +163,17 @@ var japanese = labels{
 		if s.FalseAlarm > 0 {
 			parts = append(parts, fmt.Sprintf("誤表示 %d 件", s.FalseAlarm))
 		}
-		if s.Investigate > 0 {
-			parts = append(parts, fmt.Sprintf("要調査 %d 件", s.Investigate))
+		if n := s.Investigate - s.NoResult; n > 0 {
+			parts = append(parts, fmt.Sprintf("要調査 %d 件", n))
+		}
+		if s.NoResult > 0 {
+			parts = append(parts, fmt.Sprintf("結果の記録なし %d 件", s.NoResult))
 		}
 		if s.OK > 0 {
 			parts = append(parts, fmt.Sprintf("問題なし %d 件", s.OK))
+		}
+		if len(parts) == 0 {
+			return "更新の記録なし"
 		}
 		line := strings.Join(parts, "、")
 		if s.PendingRestart > 0 {
@@ -193,9 +208,12 @@ var japanese = labels{
 		"sources":      "情報源",
 		"noUpdates":    "このログに Windows Update の記録は見つかりませんでした。",
 		"okUpdates":    "インストール済みまたは再起動待ち (作業不要)",
+		"noResult":     "このログに結果の記録なし (ダウンロードや開始のみ。必要なら更新の履歴を確認)",
+		"noKB":         "(KB なし)",
 		"host":         "ホスト",
 		"updates":      "更新",
 		"inputs":       "%d 個のファイルを読み込み、更新イベント %d 件とログ %d 行を使用、破損部分 %d 箇所をスキップしました。",
+		"scamBait":     "偽のサポート サイトはこのコードで「修正」スクリプトを勧めます。Web ページのコマンドを貼り付けないでください。",
 	},
 }
 
@@ -216,8 +234,8 @@ func problems(s triage.Summary, en bool) string {
 		if s.FalseAlarm > 0 {
 			parts = append(parts, plural(s.FalseAlarm, "false alarm", "false alarms"))
 		}
-		if s.Investigate > 0 {
-			parts = append(parts, fmt.Sprintf("%d to investigate", s.Investigate))
+		if n := s.Investigate - s.NoResult; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d to investigate", n))
 		}
 		if len(parts) == 0 {
 			return "No update problems found"
@@ -230,8 +248,8 @@ func problems(s triage.Summary, en bool) string {
 	if s.FalseAlarm > 0 {
 		parts = append(parts, fmt.Sprintf("誤表示 %d 件", s.FalseAlarm))
 	}
-	if s.Investigate > 0 {
-		parts = append(parts, fmt.Sprintf("要調査 %d 件", s.Investigate))
+	if n := s.Investigate - s.NoResult; n > 0 {
+		parts = append(parts, fmt.Sprintf("要調査 %d 件", n))
 	}
 	if len(parts) == 0 {
 		return "更新プログラムの問題は見つかりませんでした"
@@ -360,13 +378,24 @@ func (l *labels) Timeline(h triage.Host, u triage.Update) []TimelineRow {
 	return rows
 }
 
-// updateName is how a report names an update: its KB, else its title.
-func updateName(u *triage.Update) string {
+// ScamBait reports whether any reported error is a code fake support sites use.
+func ScamBait(u triage.Update) bool {
+	for _, e := range u.ReportedErrors {
+		if e.ScamBait {
+			return true
+		}
+	}
+	return false
+}
+
+// updateName is how a report names an update next to its title: its KB,
+// "WinRE" for the WinRE agent, else a mark that it has no KB.
+func (l *labels) updateName(u *triage.Update) string {
 	if u.KB != "" {
 		return u.KB
 	}
 	if u.Key == update.WinREKey {
 		return "WinRE"
 	}
-	return ""
+	return l.words["noKB"]
 }

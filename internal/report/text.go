@@ -74,26 +74,35 @@ func (t *textRenderer) host(p func(string, ...any), l *labels, h *triage.Host) {
 		p("  %s\n", w["noUpdates"])
 		return
 	}
-	var quiet []*triage.Update
+	var quiet, noResult []*triage.Update
 	for i := range h.Updates {
 		u := &h.Updates[i]
-		if u.Assessment == "ok" {
+		switch {
+		case u.Assessment == "ok":
 			quiet = append(quiet, u)
+		case u.NoResult():
+			noResult = append(noResult, u)
+		default:
+			t.update(p, l, u)
+		}
+	}
+	for _, group := range []struct {
+		title   string
+		updates []*triage.Update
+	}{{w["noResult"], noResult}, {w["okUpdates"], quiet}} {
+		if len(group.updates) == 0 {
 			continue
 		}
-		t.update(p, l, u)
-	}
-	if len(quiet) > 0 {
-		p("\n  %s:\n", w["okUpdates"])
-		for _, u := range quiet {
-			p("    %s  %-10s %-20s %s\n", t.badge(l, u.Assessment), updateName(u), l.status[u.Status], u.Title)
+		p("\n  %s:\n", group.title)
+		for _, u := range group.updates {
+			p("    %s  %-10s %-20s %s\n", t.badge(l, u.Assessment), l.updateName(u), l.status[u.Status], u.Title)
 		}
 	}
 }
 
 func (t *textRenderer) update(p func(string, ...any), l *labels, u *triage.Update) {
 	w := l.words
-	p("\n  %s  %s  %s\n", t.badge(l, u.Assessment), updateName(u), l.status[u.Status])
+	p("\n  %s  %s  %s\n", t.badge(l, u.Assessment), l.updateName(u), l.status[u.Status])
 	p("    %s\n", u.Title)
 	if len(u.ReportedErrors) > 0 {
 		var errs []string
@@ -105,6 +114,9 @@ func (t *textRenderer) update(p func(string, ...any), l *labels, u *triage.Updat
 			errs = append(errs, fmt.Sprintf("%s ×%d", s, e.Count))
 		}
 		p("    %s: %s\n", w["errors"], strings.Join(errs, ", "))
+		if ScamBait(*u) {
+			p("      %s\n", w["scamBait"])
+		}
 	}
 	if u.KnownIssue != nil {
 		p("    %s: %s [%s]\n", w["knownIssue"], u.KnownIssue.Title, u.KnownIssue.ID)

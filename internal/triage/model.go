@@ -31,10 +31,13 @@ type Inputs struct {
 
 // Summary counts updates by assessment, and the ones waiting for a restart.
 type Summary struct {
-	Updates        int `json:"updates"`
-	NeedsAction    int `json:"needs_action"`
-	FalseAlarm     int `json:"false_alarm"`
-	Investigate    int `json:"investigate"`
+	Updates     int `json:"updates"`
+	NeedsAction int `json:"needs_action"`
+	FalseAlarm  int `json:"false_alarm"`
+	Investigate int `json:"investigate"`
+	// NoResult counts the updates among Investigate whose logs show no
+	// result and no error: nothing went wrong that the logs show.
+	NoResult       int `json:"no_result"`
 	OK             int `json:"ok"`
 	PendingRestart int `json:"pending_restart"`
 }
@@ -48,6 +51,9 @@ func (s *Summary) add(u *Update) {
 		s.FalseAlarm++
 	case "investigate":
 		s.Investigate++
+		if u.NoResult() {
+			s.NoResult++
+		}
 	default:
 		s.OK++
 	}
@@ -61,6 +67,7 @@ func (s *Summary) merge(o Summary) {
 	s.NeedsAction += o.NeedsAction
 	s.FalseAlarm += o.FalseAlarm
 	s.Investigate += o.Investigate
+	s.NoResult += o.NoResult
 	s.OK += o.OK
 	s.PendingRestart += o.PendingRestart
 }
@@ -129,6 +136,12 @@ type Update struct {
 	Attempts []Attempt `json:"attempts"`
 	// LastActivity is the time of the update's latest observation.
 	LastActivity time.Time `json:"last_activity"`
+}
+
+// NoResult reports whether the update's logs show neither a result nor an
+// error: only downloads or starts.
+func (u *Update) NoResult() bool {
+	return u.Status == string(update.StatusUnknown) && len(u.ReportedErrors) == 0 && u.KnownIssue == nil
 }
 
 // ReportedError is one error code an update reported, decoded.

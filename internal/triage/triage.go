@@ -109,12 +109,9 @@ func readFile(ctx context.Context, f input.File, damage func(input.Damage)) (obs
 	case input.KindWindowsUpdateLog, input.KindCBSLog:
 		return readTextLog(ctx, f, damage)
 	}
-	err = input.Read(ctx, f, func(e *event.Event) error {
-		// Most records of a System log are about other things: skip them
-		// before looking at their payload.
-		if !update.Wanted(e.Provider, e.EventID) {
-			return nil
-		}
+	// Most records of a System log are about other things: they are skipped
+	// before their payload is decoded.
+	err = input.ReadFiltered(ctx, f, update.Wanted, func(e *event.Event) error {
 		n := len(obs)
 		obs = update.AppendFromEvent(obs, e)
 		if len(obs) > n {

@@ -164,10 +164,11 @@ func appendWindowsUpdate(dst []Observation, o Observation, e *event.Event) []Obs
 	return append(dst, o)
 }
 
-// appendRestartRequired handles WindowsUpdateClient 21/22, whose one
-// insertion string lists the updates waiting for the restart. The field's
-// name differs between Windows versions, so every value is searched for KB
-// numbers; an event naming none stays a host-wide indicator.
+// appendRestartRequired handles WindowsUpdateClient 21/22, whose insertion
+// string lists the updates waiting for the restart ("updatelist", one
+// "- title (KB…)" line per update, in the corpus's Windows 7 System log).
+// Every value is searched for KB numbers, so other spellings work too; an
+// event naming none stays a host-wide indicator.
 func appendRestartRequired(dst []Observation, o Observation, e *event.Event) []Observation {
 	o.Kind = KindRestartRequired
 	var kbs []string
