@@ -37,6 +37,8 @@ type decodeState struct {
 	sys    [sCount]textSpan
 	fields []fieldSpan
 	tmp    []byte
+	// systemOnly makes decode skip the payload (Record.DecodeSystem).
+	systemOnly bool
 }
 
 // decode fills ev from the top-level items of a record. Every string it
@@ -101,9 +103,13 @@ func (d *decoder) decodeEvent(ev *Event, sci int32, e int32) error {
 		case nSystem:
 			err = d.decodeSystem(ev, kr.sc, ce)
 		case nEventData:
-			err = d.decodeEventData(kr.sc, ce)
+			if !d.ds.systemOnly {
+				err = d.decodeEventData(kr.sc, ce)
+			}
 		case nUserData:
-			err = d.decodeUserData(ev, kr.sc, ce)
+			if !d.ds.systemOnly {
+				err = d.decodeUserData(ev, kr.sc, ce)
+			}
 		}
 	}
 	d.kids = d.kids[:mark]

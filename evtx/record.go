@@ -109,3 +109,21 @@ func (r *Record) Decode(ev *Event) (err error) {
 	}
 	return d.decode(ev, sci, items)
 }
+
+// DecodeSystem is [Record.Decode] without the payload: it fills ev's System
+// values and leaves Fields and UserDataName empty. It costs less than
+// Decode, for readers that pick records by provider or event ID before
+// looking at their payload.
+func (r *Record) DecodeSystem(ev *Event) (err error) {
+	defer guard(&err, r)
+	d := &r.chunk.dec
+	sci, items, err := d.begin(r)
+	d.outStart = 0
+	if err != nil {
+		ev.Reset()
+		return err
+	}
+	d.ds.systemOnly = true
+	defer func() { d.ds.systemOnly = false }()
+	return d.decode(ev, sci, items)
+}
