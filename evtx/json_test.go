@@ -79,6 +79,13 @@ func TestJSONShape(t *testing.T) {
 			},
 		},
 		{
+			// A string array in <Data>%1</Data> repeats the element per item
+			// (MS-EVEN6 3.1.4.7.5; evtxexport does the same), and positional
+			// Data gather into one #text array as in evtx_dump.
+			name: "array", file: "evtx-attack-samples/Credential Access/MSSQL_multiple_failed_logon_EventID_18456.evtx", id: 1,
+			contains: []string{`"EventData":{"Data":{"#text":["sa"," Reason: Password did not match that for the login provided."," [CLIENT: 10.0.2.17]"]},"Binary":"184800000E00`},
+		},
+		{
 			// Classic events: EventID with Qualifiers as numbers, Binary as
 			// upper-case hex, a Binary with a NULL optional substitution left
 			// out (MS-EVEN6 3.1.4.7.2).
