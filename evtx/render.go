@@ -37,6 +37,9 @@ type scope struct {
 	over    int32
 	overVal value
 	depth   int // template and binary XML nesting
+	// arrays and nulls say whether any value is an array or NULL, so that
+	// the per-element checks for them are skipped in the common case.
+	arrays, nulls bool
 }
 
 func (sc *scope) val(idx uint16) value {
@@ -128,6 +131,12 @@ func (d *decoder) openFragment(pos, end, depth int) (int32, []item, error) {
 func (d *decoder) pushScope(sc scope) (int32, error) {
 	if len(d.scopes) >= maxScopesPerCall {
 		return 0, d.errAt(d.rec.start, "too many template instances and array items in one record", len(d.scopes), ErrLimit)
+	}
+	if sc.over < 0 {
+		for _, v := range sc.vals {
+			sc.arrays = sc.arrays || v.typ&typeArray != 0
+			sc.nulls = sc.nulls || v.typ == typeNull
+		}
 	}
 	d.scopes = append(d.scopes, sc)
 	return int32(len(d.scopes) - 1), nil
@@ -225,10 +234,10 @@ func (d *decoder) collectKids(sci int32, items []item) error {
 // whose content has an optional substitution with a NULL value is not
 // rendered (Windows and evtxexport do so; evtx_dump keeps the element).
 func (d *decoder) absent(sci int32, e *elem) bool {
-	if !e.opt {
+	sc := &d.scopes[sci]
+	if !e.opt || !sc.nulls {
 		return false
 	}
-	sc := &d.scopes[sci]
 	for _, it := range sc.prog.kids(e) {
 		if it.kind == itemSubst && it.opt && sc.val(it.idx).typ == typeNull {
 			return true
@@ -242,7 +251,7 @@ func (d *decoder) absent(sci int32, e *elem) bool {
 // inContent says whether the array is in the content.
 func (d *decoder) arrayIn(sci int32, e *elem) (idx int32, v value, inContent, ok bool) {
 	sc := &d.scopes[sci]
-	if !e.subst || len(sc.vals) == 0 {
+	if !e.subst || !sc.arrays {
 		return 0, value{}, false, false
 	}
 	for _, it := range sc.prog.kids(e) {
