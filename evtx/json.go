@@ -16,15 +16,15 @@ import "strconv"
 type keySpan struct {
 	start, end int
 	h          uint32 // hash of the key, to skip most comparisons
+	bloom      uint64 // one bit per hash of the object's keys up to this one
 }
 
-// keyHash is FNV-1a over the key's bytes.
+// keyHash is a cheap hash of a key: its length and three of its bytes.
 func keyHash(b []byte) uint32 {
-	h := uint32(2166136261)
-	for _, c := range b {
-		h = (h ^ uint32(c)) * 16777619
+	if len(b) == 0 {
+		return 0
 	}
-	return h
+	return uint32(len(b)) ^ uint32(b[0])<<8 ^ uint32(b[len(b)/2])<<16 ^ uint32(b[len(b)-1])<<24
 }
 
 // jsonRoot renders the top-level items of a record as a JSON object.
@@ -71,18 +71,25 @@ func (d *decoder) finishKeyHash(dst []byte, start, base int, h uint32) []byte {
 	end := len(dst)
 	key := dst[start:end]
 	n := 0
-	if len(d.keys)-base < 32 {
+	bit := uint64(1) << (h % 64)
+	var bloom uint64
+	if len(d.keys) > base {
+		bloom = d.keys[len(d.keys)-1].bloom
+	}
+	switch {
+	case len(d.keys)-base >= 32:
+		m := d.keyCounts(dst, base)
+		n = m[string(key)]
+		m[string(key)] = n + 1
+	case bloom&bit != 0:
+		// Some key of this object has the same hash: compare.
 		for _, k := range d.keys[base:] {
 			if k.h == h && string(dst[k.start:k.end]) == string(key) {
 				n++
 			}
 		}
-	} else {
-		m := d.keyCounts(dst, base)
-		n = m[string(key)]
-		m[string(key)] = n + 1
 	}
-	d.keys = append(d.keys, keySpan{start, end, h})
+	d.keys = append(d.keys, keySpan{start, end, h, bloom | bit})
 	if n > 0 {
 		dst = append(dst, '_')
 		dst = strconv.AppendInt(dst, int64(n), 10)
