@@ -50,6 +50,12 @@ Start with 'wuguard demo' to see a triage of built-in sample logs.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newVersionCommand(io),
+		newTriageCommand(io),
+		newExplainCommand(io),
+		newDemoCommand(io),
+		newHuntCommand(io),
+		newRulesCommand(io),
+		newDumpCommand(io),
 	)
 	for _, c := range root.Commands() {
 		if c.Args == nil {

@@ -1,0 +1,354 @@
+// Package hunt runs Sigma rules over Windows event logs and builds a
+// timeline of matches. It streams events: memory holds only the matches and
+// the correlation state of each correlation's timespan.
+package hunt
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wuguard/wuguard/internal/event"
+	"github.com/wuguard/wuguard/internal/input"
+	"github.com/wuguard/wuguard/sigma"
+)
+
+// Level is a Sigma rule level, ordered from informational to critical.
+type Level int
+
+// The Sigma levels.
+const (
+	LevelInformational Level = iota
+	LevelLow
+	LevelMedium
+	LevelHigh
+	LevelCritical
+)
+
+var levelNames = []string{"informational", "low", "medium", "high", "critical"}
+
+func (l Level) String() string { return levelNames[l] }
+
+// ParseLevel reads a level name.
+func ParseLevel(s string) (Level, error) {
+	for i, n := range levelNames {
+		if strings.EqualFold(s, n) {
+			return Level(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown level %q (want %s)", s, strings.Join(levelNames, ", "))
+}
+
+// levelOf maps a rule's level; unknown levels count as informational.
+func levelOf(r *sigma.RuleInfo) Level {
+	l, err := ParseLevel(r.Level)
+	if err != nil {
+		return LevelInformational
+	}
+	return l
+}
+
+// Options tune [Run].
+type Options struct {
+	// MinLevel drops findings of rules below this level. Correlations still
+	// see every match of the rules they use.
+	MinLevel Level
+	// Threads is the number of files read at once; 0 means one per CPU.
+	Threads int
+	// Progress, if set, is called about four times a second while the hunt
+	// runs, from another goroutine, and once at the end.
+	Progress func(Progress)
+
+	// read reads one file; nil means input.Read. Tests set it to feed
+	// events without the format readers.
+	read func(context.Context, input.File, input.Handler, func(input.Damage)) error
+}
+
+// Progress is a snapshot of a running hunt.
+type Progress struct {
+	Files, FilesDone int
+	Bytes, BytesDone int64
+	Events           int64
+	Matches          int64
+}
+
+// EventRef points at one event of a correlation.
+type EventRef struct {
+	Time     time.Time
+	Computer string
+	Channel  string
+	EventID  uint16
+	RecordID uint64
+	File     string
+	Offset   int64
+	RuleID   string
+}
+
+// Finding is one line of the timeline: a rule matching an event, or a
+// correlation matching a group of events (then the event fields describe its
+// last event).
+type Finding struct {
+	EventRef
+	Rule   *sigma.RuleInfo
+	Level  Level
+	Fields []sigma.MatchedField
+	// Correlation results.
+	Events     []EventRef
+	EventCount int
+	Value      float64
+	fileIndex  int
+}
+
+// Report is the result of a hunt.
+type Report struct {
+	Findings []Finding
+	Files    int
+	Events   int64
+	// Damaged is true when some input was reported as damaged and skipped.
+	Damaged bool
+}
+
+// corrInput is a match kept for the correlation pass.
+type corrInput struct {
+	ref    EventRef
+	rule   *sigma.RuleInfo
+	values map[string]string
+	file   int
+}
+
+type fileResult struct {
+	findings []Finding
+	corr     []corrInput
+}
+
+// Run hunts the event files found under paths with rules. damage is called
+// (never concurrently) for every damaged input, which is skipped.
+func Run(ctx context.Context, rules *Rules, paths []string, opt Options, damage func(input.Damage)) (*Report, error) {
+	var mu sync.Mutex
+	rep := &Report{}
+	onDamage := func(d input.Damage) {
+		mu.Lock()
+		defer mu.Unlock()
+		rep.Damaged = true
+		if damage != nil {
+			damage(d)
+		}
+	}
+	files := input.Expand(paths, input.EventKinds, onDamage)
+	rep.Files = len(files)
+	threads := opt.Threads
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	var prog struct {
+		filesDone, events, matches atomic.Int64
+		bytesDone                  atomic.Int64
+	}
+	var total int64
+	for _, f := range files {
+		total += f.Size
+	}
+	snapshot := func() Progress {
+		return Progress{Files: len(files), FilesDone: int(prog.filesDone.Load()), Bytes: total, BytesDone: prog.bytesDone.Load(),
+			Events: prog.events.Load(), Matches: prog.matches.Load()}
+	}
+	stopProgress := func() {}
+	if opt.Progress != nil {
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(250 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-t.C:
+					opt.Progress(snapshot())
+				}
+			}
+		}()
+		stopProgress = func() { close(done); wg.Wait(); opt.Progress(snapshot()) }
+	}
+
+	read := opt.read
+	if read == nil {
+		read = input.Read
+	}
+	results := make([]fileResult, len(files))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	errs := make(chan error, threads)
+	var wg sync.WaitGroup
+	for w := 0; w < threads; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := rules.Set.NewMatcher()
+			sev := newSigmaEvent()
+			for i := range next {
+				f := files[i]
+				res := &results[i]
+				var n int64
+				handler := func(e *event.Event) error {
+					n++
+					if n&1023 == 0 {
+						prog.events.Add(1024)
+					}
+					sev.e = e
+					m.Match(sev, func(x *sigma.Match) {
+						prog.matches.Add(1)
+						ref := eventRef(e, x.Rule)
+						level := levelOf(x.Rule)
+						if x.Rule.Emit && level >= opt.MinLevel {
+							res.findings = append(res.findings, Finding{EventRef: ref, Rule: x.Rule, Level: level, Fields: cloneFields(x.Fields), fileIndex: i})
+						}
+						if x.Rule.Correlated {
+							res.corr = append(res.corr, corrInput{ref: ref, rule: x.Rule, values: cloneValues(x.Values), file: i})
+						}
+					})
+					return nil
+				}
+				err := read(ctx, f, handler, onDamage)
+				prog.events.Add(n & 1023)
+				prog.filesDone.Add(1)
+				prog.bytesDone.Add(f.Size)
+				if err != nil {
+					errs <- fmt.Errorf("failed to hunt %q: %w", f.Path, err)
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for i := range files {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	stopProgress()
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep.Events = prog.events.Load()
+	for i := range results {
+		rep.Findings = append(rep.Findings, results[i].findings...)
+	}
+	rep.Findings = append(rep.Findings, correlate(rules.Set, results, opt.MinLevel)...)
+	sortFindings(rep.Findings)
+	return rep, nil
+}
+
+func eventRef(e *event.Event, r *sigma.RuleInfo) EventRef {
+	return EventRef{Time: e.System.TimeCreated, Computer: strings.Clone(e.System.Computer), Channel: strings.Clone(e.System.Channel),
+		EventID: e.System.EventID, RecordID: e.System.RecordID, File: e.Source.File, Offset: e.Source.Offset, RuleID: r.ID}
+}
+
+// cloneFields copies matched values out of the event, whose memory the
+// reader reuses.
+func cloneFields(fs []sigma.MatchedField) []sigma.MatchedField {
+	out := make([]sigma.MatchedField, len(fs))
+	for i, f := range fs {
+		out[i] = sigma.MatchedField{Name: f.Name, Value: strings.Clone(f.Value)}
+	}
+	return out
+}
+
+func cloneValues(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = strings.Clone(v)
+	}
+	return out
+}
+
+// correlate feeds the matches correlations use, in time order across all
+// files, to a Correlator.
+func correlate(rs *sigma.Ruleset, results []fileResult, min Level) []Finding {
+	var in []corrInput
+	for _, r := range results {
+		in = append(in, r.corr...)
+	}
+	if len(in) == 0 {
+		return nil
+	}
+	sort.SliceStable(in, func(i, j int) bool {
+		a, b := in[i], in[j]
+		if !a.ref.Time.Equal(b.ref.Time) {
+			return a.ref.Time.Before(b.ref.Time)
+		}
+		if a.file != b.file {
+			return a.file < b.file
+		}
+		if a.ref.RecordID != b.ref.RecordID {
+			return a.ref.RecordID < b.ref.RecordID
+		}
+		return a.rule.ID < b.rule.ID
+	})
+	c := rs.NewCorrelator()
+	var out []Finding
+	emit := func(cm *sigma.CorrelationMatch) {
+		level := levelOf(cm.Rule)
+		if !cm.Rule.Emit || level < min {
+			return
+		}
+		f := Finding{Rule: cm.Rule, Level: level, Fields: cm.Group, EventCount: cm.EventCount, Value: cm.Value}
+		for _, r := range cm.Events {
+			f.Events = append(f.Events, in[r].ref)
+		}
+		if n := len(cm.Events); n > 0 {
+			last := in[cm.Events[n-1]]
+			f.EventRef = last.ref
+			f.fileIndex = last.file
+		}
+		f.EventRef.Time = cm.Time
+		f.EventRef.RuleID = cm.Rule.ID
+		out = append(out, f)
+	}
+	for i := range in {
+		c.Add(&sigma.Match{Rule: in[i].rule, Values: in[i].values}, in[i].ref.Time, i, emit)
+	}
+	c.Flush(emit)
+	return out
+}
+
+// sortFindings orders the timeline by time, then input file, then record
+// id, then rule id, so that output is the same whatever the thread count.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if !a.Time.Equal(b.Time) {
+			return a.Time.Before(b.Time)
+		}
+		if a.fileIndex != b.fileIndex {
+			return a.fileIndex < b.fileIndex
+		}
+		if a.RecordID != b.RecordID {
+			return a.RecordID < b.RecordID
+		}
+		if a.Rule.ID != b.Rule.ID {
+			return a.Rule.ID < b.Rule.ID
+		}
+		return a.Rule.Title < b.Rule.Title
+	})
+}

