@@ -30,11 +30,19 @@ const (
 // Limits that bound the work and memory one record can cost, whatever its
 // bytes say. Real events stay far below them.
 const (
-	maxElementDepth  = 64       // open elements in one fragment
-	maxNesting       = 16       // template instances and binary XML values within each other
-	maxRecordOutput  = 16 << 20 // bytes of XML or JSON one record may render to
-	maxRecordWork    = 1 << 20  // elements one record may render, counting repeats
-	maxScopesPerCall = 1 << 16  // template instances and array repeats one record may open
+	maxElementDepth  = 64      // open elements in one fragment
+	maxNesting       = 16      // template instances and binary XML values within each other
+	maxScopesPerCall = 1 << 16 // template instances and array repeats one record may open
+
+	// Rendering a record may cost effort (bytes written, bytes of binary
+	// XML compiled, 16 per element) of at most effortBase plus
+	// effortPerByte for each byte of the record. Windows records need a
+	// few percent of that; hostile ones that reuse templates or values to
+	// amplify themselves are stopped, so that a chunk costs time and
+	// memory in proportion to its size.
+	effortBase    = 16 << 10
+	effortPerByte = 64
+	effortElement = 16
 )
 
 // item kinds: the pieces of element content and attribute values.
@@ -435,6 +443,9 @@ func (c *Chunk) template(off uint32, depth int) (*template, error) {
 	end := uint64(start) + uint64(size)
 	if end > chunkSize {
 		return nil, c.binxmlError(int(off), "template definition runs past the end of the chunk", size, ErrTruncated)
+	}
+	if !c.dec.charge(int(size)) {
+		return nil, c.dec.limitError()
 	}
 	t := &template{}
 	// A definition that refers to itself fails instead of recursing.

@@ -52,7 +52,7 @@ func readAll(t *testing.T, path string) (records int, damage []error) {
 }
 
 // corpusFiles lists every .evtx file below the corpus folder rel.
-func corpusFiles(t *testing.T, rel string) []string {
+func corpusFiles(t testing.TB, rel string) []string {
 	t.Helper()
 	var files []string
 	err := filepath.WalkDir(testcorpus.Dir(t, rel), func(path string, d os.DirEntry, err error) error {

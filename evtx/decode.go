@@ -62,6 +62,9 @@ func (d *decoder) decode(ev *Event, sci int32, items []item) error {
 		}
 	}
 	d.kids = d.kids[:mark]
+	if d.overrun {
+		return d.limitError()
+	}
 
 	s := string(st.arena)
 	str := func(t textSpan) string {
@@ -362,7 +365,7 @@ func (d *decoder) decodeUserData(ev *Event, sci int32, el *elem) error {
 // decodeLeaves adds a field for each leaf element below el. A wrapper
 // without element children gives one field of its own.
 func (d *decoder) decodeLeaves(sci int32, el *elem) error {
-	if err := d.countWork(); err != nil {
+	if err := d.countWork(len(d.ds.arena)); err != nil {
 		return err
 	}
 	kids := d.scopes[sci].prog.kids(el)

@@ -34,7 +34,7 @@ func (d *decoder) jsonRoot(dst []byte, sci int32, items []item) ([]byte, error) 
 		}
 	}
 	d.kids = d.kids[:mark]
-	d.keys = d.keys[:keys]
+	d.endObject(keys)
 	return append(dst, '}'), nil
 }
 
@@ -48,15 +48,23 @@ func (d *decoder) jsonElemKey(dst []byte, nm *name, base int) []byte {
 }
 
 // finishKey ends a member key whose text starts at start: it appends _N if
-// the same key was written N times before in this object, then ":.
+// the same key was written N times before in this object, then ":. Keys
+// are compared one by one in small objects and through a map in large ones,
+// so that an object with many members costs linear time.
 func (d *decoder) finishKey(dst []byte, start, base int) []byte {
 	end := len(dst)
 	key := dst[start:end]
 	n := 0
-	for _, k := range d.keys[base:] {
-		if string(dst[k.start:k.end]) == string(key) {
-			n++
+	if len(d.keys)-base < 32 {
+		for _, k := range d.keys[base:] {
+			if string(dst[k.start:k.end]) == string(key) {
+				n++
+			}
 		}
+	} else {
+		m := d.keyCounts(dst, base)
+		n = m[string(key)]
+		m[string(key)] = n + 1
 	}
 	d.keys = append(d.keys, keySpan{start, end})
 	if n > 0 {
@@ -66,14 +74,43 @@ func (d *decoder) finishKey(dst []byte, start, base int) []byte {
 	return append(dst, '"', ':')
 }
 
+// keyCounts returns the map counting the keys of the object whose keys
+// start at base in d.keys, building it from the keys so far on first use.
+// Maps of objects that have ended are dropped.
+func (d *decoder) keyCounts(dst []byte, base int) map[string]int {
+	for len(d.keyMaps) > 0 && d.keyMaps[len(d.keyMaps)-1].base > base {
+		d.keyMaps = d.keyMaps[:len(d.keyMaps)-1]
+	}
+	if n := len(d.keyMaps); n > 0 && d.keyMaps[n-1].base == base {
+		return d.keyMaps[n-1].m
+	}
+	m := make(map[string]int, 64)
+	for _, k := range d.keys[base:] {
+		m[string(dst[k.start:k.end])]++
+	}
+	d.keyMaps = append(d.keyMaps, keyMap{base: base, m: m})
+	return m
+}
+
+// endObject forgets the keys of an object whose keys started at base.
+func (d *decoder) endObject(base int) {
+	d.keys = d.keys[:base]
+	for len(d.keyMaps) > 0 && d.keyMaps[len(d.keyMaps)-1].base >= base {
+		d.keyMaps = d.keyMaps[:len(d.keyMaps)-1]
+	}
+}
+
+// keyMap counts the keys of one large object being rendered.
+type keyMap struct {
+	base int
+	m    map[string]int
+}
+
 // jsonElemValue renders the value of element e of scope sci, with extra
 // elements after its own children.
 func (d *decoder) jsonElemValue(dst []byte, sci int32, e int32, extra []kidRef) ([]byte, error) {
-	if err := d.countWork(); err != nil {
+	if err := d.countWork(len(dst)); err != nil {
 		return dst, err
-	}
-	if len(dst) > maxRecordOutput {
-		return dst, d.errAt(d.rec.start, "record renders to too much text", len(dst), ErrLimit)
 	}
 	sc := &d.scopes[sci]
 	el := &sc.prog.elems[e]
@@ -358,7 +395,7 @@ func (d *decoder) jsonBody(dst []byte, sci int32, el *elem, container, omitAttrs
 		}
 	}
 	d.kids = d.kids[:mark]
-	d.keys = d.keys[:keys]
+	d.endObject(keys)
 	return append(dst, '}'), nil
 }
 
@@ -381,7 +418,7 @@ func (d *decoder) dataName(sci int32, el *elem) []item {
 // jsonDataValue renders the value of a Data element: like any element's,
 // but "" when empty and with its attributes left out.
 func (d *decoder) jsonDataValue(dst []byte, sci int32, e int32) ([]byte, error) {
-	if err := d.countWork(); err != nil {
+	if err := d.countWork(len(dst)); err != nil {
 		return dst, err
 	}
 	el := &d.scopes[sci].prog.elems[e]

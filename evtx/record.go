@@ -35,8 +35,12 @@ func (r *Record) AppendXML(dst []byte) (out []byte, err error) {
 	d := &r.chunk.dec
 	start := len(dst)
 	sci, items, err := d.begin(r)
+	d.outStart = start
 	if err == nil {
 		dst, err = d.xmlRoot(dst, sci, items)
+	}
+	if err == nil && d.overrun {
+		err = d.limitError()
 	}
 	if err != nil {
 		return dst[:start], err
@@ -52,8 +56,12 @@ func (r *Record) AppendJSON(dst []byte) (out []byte, err error) {
 	d := &r.chunk.dec
 	start := len(dst)
 	sci, items, err := d.begin(r)
+	d.outStart = start
 	if err == nil {
 		dst, err = d.jsonRoot(dst, sci, items)
+	}
+	if err == nil && d.overrun {
+		err = d.limitError()
 	}
 	if err != nil {
 		return dst[:start], err
@@ -94,6 +102,7 @@ func (r *Record) Decode(ev *Event) (err error) {
 	defer guard(&err, r)
 	d := &r.chunk.dec
 	sci, items, err := d.begin(r)
+	d.outStart = 0
 	if err != nil {
 		ev.Reset()
 		return err

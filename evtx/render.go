@@ -6,18 +6,24 @@ import "unicode/utf8"
 // slices are reused from record to record, so that rendering allocates
 // nothing once they have grown.
 type decoder struct {
-	c      *Chunk
-	data   []byte
-	vals   []value  // substitution values of the instances opened so far
-	scopes []scope  // programs with their values, referred to by index
-	kids   []kidRef // stack of child-element lists being walked
-	keys   []keySpan
-	work   int // elements rendered for the current record
-	cp     compiler
-	frags  []*program // programs compiled for fragments without templates
-	nfrag  int
-	rec    *Record
-	ds     decodeState
+	c       *Chunk
+	data    []byte
+	vals    []value  // substitution values of the instances opened so far
+	scopes  []scope  // programs with their values, referred to by index
+	kids    []kidRef // stack of child-element lists being walked
+	keys    []keySpan
+	keyMaps []keyMap
+	// Effort spent on the current record, its limit, and where its output
+	// starts in the buffer being written; see effortBase.
+	effort   int
+	limit    int
+	outStart int
+	overrun  bool
+	cp       compiler
+	frags    []*program // programs compiled for fragments without templates
+	nfrag    int
+	rec      *Record
+	ds       decodeState
 	// scratch backs Record.XML and Record.JSON.
 	scratch []byte
 }
@@ -68,7 +74,9 @@ func (d *decoder) begin(r *Record) (int32, []item, error) {
 	d.vals = d.vals[:0]
 	d.scopes = d.scopes[:0]
 	d.kids = d.kids[:0]
-	d.work = 0
+	d.keys, d.keyMaps = d.keys[:0], d.keyMaps[:0]
+	d.effort, d.overrun = 0, false
+	d.limit = effortBase + effortPerByte*int(r.end-r.start)
 	d.nfrag = 0
 	d.cp.c = r.chunk
 	return d.openFragment(int(r.start), int(r.end), 0)
@@ -104,6 +112,9 @@ func (d *decoder) openFragment(pos, end, depth int) (int32, []item, error) {
 	prog := d.frags[d.nfrag]
 	d.nfrag++
 	prog.reset()
+	if !d.charge(end - pos) {
+		return 0, nil, d.limitError()
+	}
 	if err := d.cp.compile(prog, pos, end, false, depth); err != nil {
 		if fe, ok := err.(*FormatError); ok {
 			fe.Record = d.rec.ID
@@ -143,11 +154,34 @@ func (d *decoder) openValue(sci int32, v value) (int32, []item, error) {
 	return d.openFragment(int(v.off), int(v.off+v.size), d.scopes[sci].depth+1)
 }
 
-// countWork charges one element to the record and fails past the limit.
-func (d *decoder) countWork() error {
-	d.work++
-	if d.work > maxRecordWork {
-		return d.errAt(d.rec.start, "record renders too many elements", d.work, ErrLimit)
+// charge adds n to the effort spent on the record and reports whether it
+// is still within the limit.
+func (d *decoder) charge(n int) bool {
+	d.effort += n
+	if d.effort > d.limit {
+		d.overrun = true
+	}
+	return !d.overrun
+}
+
+// within reports whether the effort so far plus the output written to a
+// buffer now dstLen long is within the limit.
+func (d *decoder) within(dstLen int) bool {
+	if d.effort+dstLen-d.outStart > d.limit {
+		d.overrun = true
+	}
+	return !d.overrun
+}
+
+func (d *decoder) limitError() error {
+	return d.errAt(d.rec.start, "record costs too much to render for its size (amplification)", d.limit, ErrLimit)
+}
+
+// countWork charges one element to the record, checks the output written
+// so far, and fails past the limit.
+func (d *decoder) countWork(dstLen int) error {
+	if !d.charge(effortElement) || !d.within(dstLen) {
+		return d.limitError()
 	}
 	return nil
 }
@@ -335,6 +369,9 @@ func predefinedEntity(s string) (string, bool) {
 func (d *decoder) appendText(dst []byte, sci int32, items []item, mode escMode) []byte {
 	sc := &d.scopes[sci]
 	for i := range items {
+		if !d.within(len(dst)) {
+			return dst // the caller's next countWork reports it
+		}
 		it := &items[i]
 		switch it.kind {
 		case itemText:

@@ -156,20 +156,6 @@ func (v value) nextItem(data []byte, pos uint32) (value, uint32) {
 	return value{typ: elt, off: pos, size: end - pos}, end
 }
 
-// arrayItem returns item i of array v.
-func (v value) arrayItem(data []byte, i int) value {
-	elt := v.typ &^ typeArray
-	if sz := fixedSize(elt); sz > 0 {
-		return value{typ: elt, off: v.off + uint32(i*sz), size: uint32(sz)}
-	}
-	pos := v.off
-	var it value
-	for k := 0; k <= i; k++ {
-		it, pos = v.nextItem(data, pos)
-	}
-	return it
-}
-
 // appendValue appends the text of v, escaped for mode, as Windows renders it
 // in event XML.
 func appendValue(dst []byte, data []byte, v value, mode escMode) []byte {
@@ -238,12 +224,23 @@ func appendValue(dst []byte, data []byte, v value, mode escMode) []byte {
 // appendArray appends the items of an array joined by commas; renderers use
 // it where an array cannot be shown by repeating its element.
 func appendArray(dst []byte, data []byte, v value, mode escMode) []byte {
-	n := v.arrayLen(data)
-	for i := 0; i < n; i++ {
-		if i > 0 {
+	elt := v.typ &^ typeArray
+	if sz := fixedSize(elt); sz > 0 {
+		for i := 0; i+sz <= int(v.size); i += sz {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendValue(dst, data, value{typ: elt, off: v.off + uint32(i), size: uint32(sz)}, mode)
+		}
+		return dst
+	}
+	for pos := v.off; pos < v.off+v.size; {
+		if pos > v.off {
 			dst = append(dst, ',')
 		}
-		dst = appendValue(dst, data, v.arrayItem(data, i), mode)
+		var it value
+		it, pos = v.nextItem(data, pos)
+		dst = appendValue(dst, data, it, mode)
 	}
 	return dst
 }

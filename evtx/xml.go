@@ -124,11 +124,8 @@ func (d *decoder) xmlItems(dst []byte, sci int32, items []item, indent int) ([]b
 // xmlElem renders element e of scope sci at indent, with extra elements
 // after its own children.
 func (d *decoder) xmlElem(dst []byte, sci int32, e int32, indent int, extra []kidRef) ([]byte, error) {
-	if err := d.countWork(); err != nil {
+	if err := d.countWork(len(dst)); err != nil {
 		return dst, err
-	}
-	if len(dst) > maxRecordOutput {
-		return dst, d.errAt(d.rec.start, "record renders to too much text", len(dst), ErrLimit)
 	}
 	sc := &d.scopes[sci]
 	el := &sc.prog.elems[e]

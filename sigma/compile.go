@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Config tunes [Compile].
@@ -223,8 +225,8 @@ func Compile(rules []*Rule, cfg Config) (*Ruleset, []Diagnostic) {
 
 	rs.idx = buildIndex(insts, rs)
 	for _, b := range rs.idx.all() {
-		if b.ac != nil && b.ac.nLits > rs.maxLits {
-			rs.maxLits = b.ac.nLits
+		if len(b.lits) > rs.maxLits {
+			rs.maxLits = len(b.lits)
 		}
 		if len(b.insts) > rs.maxInsts {
 			rs.maxInsts = len(b.insts)
@@ -544,7 +546,16 @@ func (cc *compiler) compileItem(it *Item) (node, *ruleError) {
 	if cc.rs.fields[id].payload {
 		vals = cc.rs.gate(vals)
 	}
-	return &fieldNode{name: it.Field, field: id, values: vals, all: ms.all, neq: ms.neq, absent: hasNull && !ms.neq}, nil
+	n := &fieldNode{name: it.Field, field: id, values: vals, all: ms.all, neq: ms.neq, absent: hasNull && !ms.neq}
+	for _, v := range vals {
+		if g, ok := v.(litGate); ok {
+			v = g.inner
+		}
+		if _, ok := v.(unicodeFold); ok {
+			n.unicode = true
+		}
+	}
+	return n, nil
 }
 
 // literalID interns a folded literal of the prefilter.
@@ -605,6 +616,12 @@ func matcherLiteral(m valueMatcher) (string, bool) {
 	switch x := m.(type) {
 	case litGate:
 		return matcherLiteral(x.inner)
+	case unicodeFold:
+		inner, ok := matcherLiteral(x.inner)
+		if !ok {
+			return "", false
+		}
+		lit = caselessRun(inner)
 	case equalMatcher:
 		lit = x.lit
 	case prefixMatcher:
@@ -635,9 +652,9 @@ func matcherLiteral(m valueMatcher) (string, bool) {
 		}
 		lit = string(best)
 	case regexMatcher:
-		lit = regexLiteral(x.re)
+		lit = foldLiteral(x.need)
 	}
-	return lit, lit != ""
+	return lit, len(lit) >= minLiteral
 }
 
 // maxClauses caps the prefilter clauses kept per rule; the most selective
@@ -855,3 +872,29 @@ func (cc *compiler) canonicalChannel(folded string) string {
 	}
 	return folded
 }
+
+// caselessRun returns the longest run of a Unicode-lowered literal that any
+// case variant of it shares byte for byte after ASCII folding: runes without
+// case (digits, symbols, emoji) and ASCII letters other than i, k and s
+// (non-ASCII letters lower to them: İ to i and a combining dot, the Kelvin
+// sign to k; the long s folds to s).
+func caselessRun(lit string) string {
+	best, start := "", 0
+	for i, r := range lit {
+		stable := r < utf8.RuneSelf && r != 'i' && r != 'k' && r != 's' || r >= utf8.RuneSelf && unicode.SimpleFold(r) == r
+		if !stable {
+			if i-start > len(best) {
+				best = lit[start:i]
+			}
+			start = i + utf8.RuneLen(r)
+		}
+	}
+	if len(lit)-start > len(best) {
+		best = lit[start:]
+	}
+	return best
+}
+
+// minLiteral is the shortest literal the prefilter uses: shorter ones occur
+// in nearly every event, so they select nothing and only cost scan time.
+const minLiteral = 3

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 const (
@@ -18,17 +19,34 @@ type bucketKey struct {
 	id      int
 }
 
-// directLiterals is the literal count up to which a bucket skips the
-// prefilter scan.
-const directLiterals = 48
+// directCost is the estimated evaluation cost of all the rules of a bucket
+// (see cost) up to which the bucket skips the prefilter scan.
+const directCost = 120
 
 // bucket is the rule instances an event of one (channel, event ID) can
 // match, with the literal prefilter over them.
 type bucket struct {
-	insts     []*instance
+	insts []*instance
+	// prefilter is true when events are scanned for the literals lits;
+	// the automaton is built on the first event that needs it, as most
+	// inputs reach few of the buckets.
+	prefilter bool
+	lits      []string
+	acOnce    sync.Once
 	ac        *acAutomaton
 	litInsts  [][]clauseRef // literal -> the clauses it satisfies
 	litGlobal []int32       // literal -> ruleset-wide literal id
+	// scanFields names the payload fields the bucket's rules read; only
+	// they are scanned, unless a keyword search needs every value.
+	scanFields map[string]bool
+	scanAll    bool
+}
+
+// automaton returns the bucket's prefilter automaton, building it on first
+// use; it is safe for concurrent use.
+func (b *bucket) automaton() *acAutomaton {
+	b.acOnce.Do(func() { b.ac = buildAutomaton(b.lits) })
+	return b.ac
 }
 
 // clauseRef is one prefilter clause of one instance of a bucket.
@@ -129,10 +147,20 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 		}
 		gateLiterals(in.root, func(g int32) { add(g, rs.litText[g]) })
 	}
-	// With few literals, testing them in place costs less than scanning
-	// every payload byte: such buckets run without the prefilter.
-	if len(lits) > directLiterals {
-		b.ac = buildAutomaton(lits)
+	// When evaluating every rule costs little, testing literals in place is
+	// cheaper than scanning every payload byte: such buckets run without
+	// the prefilter.
+	total := 0
+	for _, in := range insts {
+		total += cost(in.root)
+	}
+	if len(lits) > 0 && total > directCost {
+		b.prefilter = true
+		b.lits = lits
+		b.scanFields = map[string]bool{}
+		for _, in := range insts {
+			payloadFields(in.root, rs, b)
+		}
 	}
 	return b
 }
@@ -207,7 +235,7 @@ type Matcher struct {
 	clauseGen []uint32
 	hit       []uint32 // per rule: reported for this event
 	cur       *bucket
-	scan      func(string) bool
+	scan      func(string, string) bool
 	lit       func(int32)
 }
 
@@ -235,7 +263,7 @@ func (c *evalCtx) field(id int) (string, bool) {
 
 func (c *evalCtx) anyValue(m valueMatcher) bool {
 	found := false
-	c.ev.Values(func(v string) bool {
+	c.ev.Values(func(_, v string) bool {
 		if m.match(c, v) {
 			found = true
 			return false
@@ -262,9 +290,37 @@ func (rs *Ruleset) NewMatcher() *Matcher {
 	return m
 }
 
-func (m *Matcher) scanValue(v string) bool {
-	m.cur.ac.scan(v, m.seen, m.ctx.gen, m.lit)
+func (m *Matcher) scanValue(name, v string) bool {
+	// A name with spaces may be read under its spaceless Sigma name.
+	if m.cur.scanAll || m.cur.scanFields[name] || strings.IndexByte(name, ' ') >= 0 {
+		m.cur.ac.scan(v, m.seen, m.ctx.gen, m.lit)
+	}
 	return true
+}
+
+// payloadFields records in b the payload fields n reads, or that it needs
+// every value (keyword searches).
+func payloadFields(n node, rs *Ruleset, b *bucket) {
+	switch x := n.(type) {
+	case *fieldNode:
+		if f := rs.fields[x.field]; f.payload {
+			b.scanFields[f.m.Field] = true
+		}
+	case *keywordNode:
+		b.scanAll = true
+	case andNode:
+		for _, c := range x {
+			payloadFields(c, rs, b)
+		}
+	case orNode:
+		for _, c := range x {
+			payloadFields(c, rs, b)
+		}
+	case notNode:
+		payloadFields(x.x, rs, b)
+	case sourceCheck:
+		payloadFields(x.x, rs, b)
+	}
 }
 
 func (m *Matcher) foundLiteral(lit int32) {
@@ -313,7 +369,8 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	m.ctx.ev = ev
 	m.cur = b
 	litSeen := m.ctx.litSeen
-	if b.ac != nil {
+	if b.prefilter {
+		b.automaton()
 		ev.Values(m.scan)
 	} else {
 		// No scan: literal gates must not reject anything.
@@ -322,7 +379,7 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	gen := m.ctx.gen
 	var match Match
 	for i, in := range b.insts {
-		if b.ac != nil && in.clauses != nil && (m.instGen[i] != gen || int(m.instCount[i]) < len(in.clauses)) {
+		if b.prefilter && in.clauses != nil && (m.instGen[i] != gen || int(m.instCount[i]) < len(in.clauses)) {
 			continue
 		}
 		if m.hit[in.info.index] == gen || !in.root.eval(&m.ctx) {

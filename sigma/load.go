@@ -4,47 +4,72 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ParsePaths parses every rule file named by paths: files as given, folders
 // walked for *.yml and *.yaml files in name order. Unreadable paths are
-// reported as diagnostics with reason io.
+// reported as diagnostics with reason io. Files are parsed in parallel; the
+// result is in path order.
 func ParsePaths(paths []string) ([]*Rule, []Diagnostic) {
-	var rules []*Rule
 	var diags []Diagnostic
+	var files []string
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
 			diags = append(diags, Diagnostic{File: p, Reason: ReasonIO, Message: describeIOError(err)})
 			continue
 		}
-		var files []string
-		if info.IsDir() {
-			err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					diags = append(diags, Diagnostic{File: path, Reason: ReasonIO, Message: describeIOError(err)})
-					return nil
-				}
-				name := strings.ToLower(d.Name())
-				if !d.IsDir() && (strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml")) {
-					files = append(files, path)
-				}
-				return nil
-			})
+		if !info.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				diags = append(diags, Diagnostic{File: p, Reason: ReasonIO, Message: describeIOError(err)})
+				diags = append(diags, Diagnostic{File: path, Reason: ReasonIO, Message: describeIOError(err)})
+				return nil
 			}
-			sort.Strings(files)
-		} else {
-			files = []string{p}
+			name := strings.ToLower(d.Name())
+			if !d.IsDir() && (strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml")) {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			diags = append(diags, Diagnostic{File: p, Reason: ReasonIO, Message: describeIOError(err)})
 		}
-		for _, f := range files {
-			r, d := ParseFile(f)
-			rules = append(rules, r...)
-			diags = append(diags, d...)
-		}
+		sort.Strings(found)
+		files = append(files, found...)
+	}
+	type result struct {
+		rules []*Rule
+		diags []Diagnostic
+	}
+	results := make([]result, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i].rules, results[i].diags = ParseFile(files[i])
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var rules []*Rule
+	for _, r := range results {
+		rules = append(rules, r.rules...)
+		diags = append(diags, r.diags...)
 	}
 	return rules, diags
 }

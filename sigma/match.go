@@ -17,10 +17,12 @@ type Event interface {
 	// Field returns the value of the named field and whether the event has
 	// it. Names are the event's own (after log source field mapping).
 	Field(name string) (string, bool)
-	// Values calls fn with the value of every payload field (not the
-	// header fields listed by [LogSources.HeaderFields]) until fn returns
-	// false. Keyword searches and the literal prefilter read these.
-	Values(fn func(value string) bool)
+	// Values calls fn with the name and value of every payload field (not
+	// the header fields listed by [LogSources.HeaderFields]) until fn
+	// returns false. Keyword searches and the literal prefilter read
+	// these. Field(name) must find each value under its name, or under
+	// the name with its spaces removed.
+	Values(fn func(name, value string) bool)
 }
 
 // node is a compiled condition or search.
@@ -96,6 +98,8 @@ type fieldNode struct {
 	neq    bool
 	// absent is the result when the event lacks the field.
 	absent bool
+	// unicode is true when some value needs Unicode case folding.
+	unicode bool
 }
 
 func (n *fieldNode) eval(c *evalCtx) bool {
@@ -107,6 +111,9 @@ func (n *fieldNode) eval(c *evalCtx) bool {
 }
 
 func (n *fieldNode) test(c *evalCtx, v string) bool {
+	if n.unicode {
+		return n.testUnicode(c, v)
+	}
 	var r bool
 	if n.all {
 		r = true
@@ -122,6 +129,19 @@ func (n *fieldNode) test(c *evalCtx, v string) bool {
 				r = true
 				break
 			}
+		}
+	}
+	return r != n.neq
+}
+
+// testUnicode is test for nodes with non-ASCII literals.
+func (n *fieldNode) testUnicode(c *evalCtx, v string) bool {
+	var u unicodeState
+	r := n.all
+	for _, m := range n.values {
+		if u.match(c, m, v) != n.all {
+			r = !n.all
+			break
 		}
 	}
 	return r != n.neq
@@ -159,7 +179,7 @@ func (n *keywordNode) collect(c *evalCtx, out *[]MatchedField) {
 	for _, m := range n.values {
 		found := ""
 		ok := false
-		c.ev.Values(func(v string) bool {
+		c.ev.Values(func(_, v string) bool {
 			if m.match(c, v) {
 				found, ok = v, true
 				return false
@@ -238,19 +258,64 @@ func (g litGate) match(c *evalCtx, v string) bool {
 }
 
 // unicodeFold wraps a matcher whose literal has non-ASCII letters: the value
-// is lowered with Unicode rules first. It allocates, but only for such rare
-// literals.
-type unicodeFold struct{ inner valueMatcher }
+// is lowered with Unicode rules first. It allocates, but only for non-ASCII
+// values.
+type unicodeFold struct {
+	inner valueMatcher
+	// nonASCII is true when the lowered literal has non-ASCII bytes: then no
+	// ASCII value can match.
+	nonASCII bool
+}
 
 func (m unicodeFold) match(c *evalCtx, v string) bool {
+	if isASCII(v) {
+		// For ASCII text, Unicode lowering is the ASCII folding the
+		// inner matcher does anyway.
+		return !m.nonASCII && m.inner.match(c, v)
+	}
+	return m.inner.match(c, strings.ToLower(v))
+}
+
+func isASCII(v string) bool {
 	for i := 0; i < len(v); i++ {
 		if v[i] >= utf8.RuneSelf {
-			return m.inner.match(c, strings.ToLower(v))
+			return false
 		}
 	}
-	// For ASCII text, Unicode lowering is the ASCII folding the inner
-	// matcher does anyway.
-	return m.inner.match(c, v)
+	return true
+}
+
+// unicodeState remembers, during one fieldNode test, whether the value is
+// ASCII and its Unicode-lowered form, so that a long list of non-ASCII
+// literals costs one pass over the value.
+type unicodeState struct {
+	known bool
+	ascii bool
+	lower string
+}
+
+func (u *unicodeState) match(c *evalCtx, m valueMatcher, v string) bool {
+	g, gated := m.(litGate)
+	if gated {
+		if c.litSeen != nil && c.litSeen[g.lid] != c.gen {
+			return false
+		}
+		m = g.inner
+	}
+	uf, ok := m.(unicodeFold)
+	if !ok {
+		return m.match(c, v)
+	}
+	if !u.known {
+		u.known, u.ascii = true, isASCII(v)
+		if !u.ascii {
+			u.lower = strings.ToLower(v)
+		}
+	}
+	if u.ascii {
+		return !uf.nonASCII && uf.inner.match(c, v)
+	}
+	return uf.inner.match(c, u.lower)
 }
 
 // globMatcher handles values with wildcards inside. '*' matches any run of
@@ -327,9 +392,36 @@ func globMatch(elems []globElem, v string, cased bool) bool {
 	return pi == len(elems)
 }
 
-type regexMatcher struct{ re *regexp.Regexp }
+// regexMatcher runs a regular expression, after two cheap checks that
+// reject most values: the shortest possible match, and a literal every match
+// contains (however short).
+type regexMatcher struct {
+	re       *regexp.Regexp
+	need     string
+	needFold bool
+	minLen   int
+}
 
-func (m regexMatcher) match(_ *evalCtx, v string) bool { return m.re.MatchString(v) }
+func newRegexMatcher(re *regexp.Regexp) regexMatcher {
+	need, fold, minLen := regexFacts(re)
+	return regexMatcher{re: re, need: need, needFold: fold, minLen: minLen}
+}
+
+func (m regexMatcher) match(_ *evalCtx, v string) bool {
+	if len(v) < m.minLen {
+		return false
+	}
+	if m.need != "" {
+		if m.needFold {
+			if indexFold(v, m.need) < 0 {
+				return false
+			}
+		} else if !strings.Contains(v, m.need) {
+			return false
+		}
+	}
+	return m.re.MatchString(v)
+}
 
 type cidrMatcher struct{ prefix netip.Prefix }
 

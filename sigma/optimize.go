@@ -85,51 +85,96 @@ func valuesCost(vals []valueMatcher) int {
 // regexLiteral returns a literal, folded, that every match of re contains,
 // or "". It lets the prefilter gate regular expressions like any literal.
 func regexLiteral(re *regexp.Regexp) string {
-	t, err := syntax.Parse(re.String(), syntax.Perl)
-	if err != nil {
-		return ""
-	}
-	return requiredLiteral(t.Simplify())
+	lit, _, _ := regexFacts(re)
+	return foldLiteral(lit)
 }
 
-func requiredLiteral(t *syntax.Regexp) string {
+// regexFacts returns a literal every match of re contains (exact text, or
+// ASCII-folded when fold is set; "" when none is known) and the fewest bytes
+// a match can have, so that most values are rejected before the regular
+// expression runs.
+func regexFacts(re *regexp.Regexp) (lit string, fold bool, minLen int) {
+	t, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return "", false, 0
+	}
+	t = t.Simplify()
+	lit, fold = requiredLiteral(t)
+	return lit, fold, minMatchLen(t)
+}
+
+func requiredLiteral(t *syntax.Regexp) (string, bool) {
 	switch t.Op {
 	case syntax.OpLiteral:
 		lit := string(t.Rune)
 		for _, r := range lit {
 			if r >= 0x80 {
-				return ""
+				return "", false
 			}
 		}
-		if t.Flags&syntax.FoldCase != 0 {
-			// (?i)k also matches the Kelvin sign and (?i)s the long s,
-			// which ASCII folding does not see: keep the longest run
-			// without them.
-			best := ""
-			for _, run := range strings.FieldsFunc(lit, func(r rune) bool { return strings.ContainsRune("kKsS", r) }) {
-				if len(run) > len(best) {
-					best = run
-				}
-			}
-			lit = best
+		if t.Flags&syntax.FoldCase == 0 {
+			return lit, false
 		}
-		return foldLiteral(lit)
-	case syntax.OpCapture:
-		return requiredLiteral(t.Sub[0])
-	case syntax.OpPlus:
+		// (?i)k also matches the Kelvin sign and (?i)s the long s, which
+		// ASCII folding does not see: keep the longest run without them.
+		best := ""
+		for _, run := range strings.FieldsFunc(lit, func(r rune) bool { return strings.ContainsRune("kKsS", r) }) {
+			if len(run) > len(best) {
+				best = run
+			}
+		}
+		return foldLiteral(best), true
+	case syntax.OpCapture, syntax.OpPlus:
 		return requiredLiteral(t.Sub[0])
 	case syntax.OpRepeat:
 		if t.Min >= 1 {
 			return requiredLiteral(t.Sub[0])
 		}
 	case syntax.OpConcat:
-		best := ""
+		best, bestFold := "", false
 		for _, s := range t.Sub {
-			if l := requiredLiteral(s); len(l) > len(best) {
-				best = l
+			if l, f := requiredLiteral(s); len(l) > len(best) {
+				best, bestFold = l, f
 			}
 		}
-		return best
+		return best, bestFold
 	}
-	return ""
+	return "", false
+}
+
+// minMatchLen is the fewest characters (so at least as few bytes) a match of
+// t has.
+func minMatchLen(t *syntax.Regexp) int {
+	switch t.Op {
+	case syntax.OpLiteral:
+		return len(t.Rune)
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return 1
+	case syntax.OpCapture, syntax.OpPlus:
+		return minMatchLen(t.Sub[0])
+	case syntax.OpRepeat:
+		n := t.Min * minMatchLen(t.Sub[0])
+		if n > 1<<20 {
+			n = 1 << 20
+		}
+		return n
+	case syntax.OpConcat:
+		n := 0
+		for _, s := range t.Sub {
+			n += minMatchLen(s)
+		}
+		return n
+	case syntax.OpAlternate:
+		n := -1
+		for _, s := range t.Sub {
+			if m := minMatchLen(s); n < 0 || m < n {
+				n = m
+			}
+		}
+		if n < 0 {
+			n = 0
+		}
+		return n
+	}
+	return 0
 }

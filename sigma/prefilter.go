@@ -28,7 +28,10 @@ type acAutomaton struct {
 	// literal ends there, else dict; one lookup per byte on the hot path.
 	report []int32
 	nLits  int
-	hot    []stateInfo // per state: row offset and report, read on every byte
+	// codeOf, codes and rowState serve the scan loop (see buildAutomaton).
+	codeOf   []int32
+	codes    []int32
+	rowState []int32
 }
 
 // rowDepth is the depth up to which states get full rows.
@@ -148,20 +151,32 @@ func buildAutomaton(lits []string) *acAutomaton {
 			a.report[s] = a.dict[s]
 		}
 	}
-	a.hot = make([]stateInfo, ns)
-	for s := range a.hot {
-		a.hot[s] = stateInfo{row: a.rowOf[s] * int32(a.nClasses), report: a.report[s]}
-		if a.rowOf[s] < 0 {
-			a.hot[s].row = -1
+	// The scan reads transitions as codes: a state with a row is its row
+	// index, one without is its negated id, both shifted left with the
+	// low bit set when literals end there. The common path then costs one
+	// table load per byte.
+	a.codeOf = make([]int32, ns)
+	for st := range a.codeOf {
+		x := -int32(st) - 1
+		if a.rowOf[st] >= 0 {
+			x = a.rowOf[st]
+		}
+		a.codeOf[st] = x << 1
+		if a.report[st] > 0 {
+			a.codeOf[st] |= 1
+		}
+	}
+	a.codes = make([]int32, len(a.rows))
+	for i, t := range a.rows {
+		a.codes[i] = a.codeOf[t]
+	}
+	a.rowState = make([]int32, len(a.rows)/n)
+	for st, r := range a.rowOf {
+		if r >= 0 {
+			a.rowState[r] = int32(st)
 		}
 	}
 	return a
-}
-
-// stateInfo packs what the scan loop reads per byte, for locality.
-type stateInfo struct {
-	row    int32 // offset of the state's row in rows, or -1
-	report int32
 }
 
 // rowFor returns the resolved row of a state that has one.
@@ -189,16 +204,23 @@ func (a *acAutomaton) step(s int32, c uint8) int32 {
 // scan reports each literal found in v through seen: seen[i] is set to gen
 // the first time literal i is found, and found is called then.
 func (a *acAutomaton) scan(v string, seen []uint32, gen uint32, found func(int32)) {
-	s := int32(0)
-	hot, rows := a.hot, a.rows
+	code := int32(0) // the root: row 0, nothing to report
+	codes, n := a.codes, int32(a.nClasses)
 	for i := 0; i < len(v); i++ {
-		c := a.class[v[i]]
-		if r := hot[s].row; r >= 0 {
-			s = rows[int(r)+int(c)]
+		c := int32(a.class[v[i]])
+		if x := code >> 1; x >= 0 {
+			code = codes[x*n+c]
 		} else {
-			s = a.step(s, c)
+			code = a.codeOf[a.step(-x-1, uint8(c))]
 		}
-		for o := hot[s].report; o > 0; {
+		if code&1 == 0 {
+			continue
+		}
+		s := -(code >> 1) - 1
+		if x := code >> 1; x >= 0 {
+			s = a.rowState[x]
+		}
+		for o := a.report[s]; o > 0; {
 			lit := a.out[o]
 			if seen[lit] == gen {
 				// Reporting a literal walks its whole suffix chain, so

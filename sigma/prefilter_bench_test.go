@@ -30,12 +30,13 @@ func BenchmarkPrefilterScan(b *testing.B) {
 	for _, v := range values {
 		n += len(v)
 	}
-	seen := make([]uint32, bk.ac.nLits)
+	ac := bk.automaton()
+	seen := make([]uint32, ac.nLits)
 	b.SetBytes(int64(n))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, v := range values {
-			bk.ac.scan(v, seen, uint32(i+1), func(int32) {})
+			ac.scan(v, seen, uint32(i+1), func(int32) {})
 		}
 	}
 }

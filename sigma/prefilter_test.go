@@ -69,6 +69,19 @@ func TestIndexFold(t *testing.T) {
 	}
 }
 
+func TestRegexMinLength(t *testing.T) {
+	cases := map[string]int{`\s[a-f0-9]{64}\s`: 66, `a|bcd`: 1, `x*`: 0, `(ab)+c?`: 2, `.{10,}`: 10}
+	for src, want := range cases {
+		if _, _, got := regexFacts(regexp.MustCompile(src)); got != want {
+			t.Errorf("%q: min %d, want %d", src, got, want)
+		}
+	}
+	m := newRegexMatcher(regexp.MustCompile(`\$\{env:`))
+	if m.match(nil, "no dollar here") || !m.match(nil, "x ${env:path}") {
+		t.Error("required literal check")
+	}
+}
+
 func TestRegexLiteral(t *testing.T) {
 	cases := map[string]string{
 		`powershell.*-enc`:           "powershell",
@@ -83,6 +96,21 @@ func TestRegexLiteral(t *testing.T) {
 	for src, want := range cases {
 		if got := regexLiteral(regexp.MustCompile(src)); got != want {
 			t.Errorf("%q: %q, want %q", src, got, want)
+		}
+	}
+}
+
+func TestCaselessRun(t *testing.T) {
+	cases := map[string]string{
+		"🦆":            "🦆",
+		"ärger hier":   "rger h",
+		"pi\u0307ng":   "\u0307ng",
+		"abc-дом-1234": "-1234",
+		"ѕ":            "", // Cyrillic dze has case
+	}
+	for in, want := range cases {
+		if got := caselessRun(in); got != want {
+			t.Errorf("caselessRun(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -16,7 +16,7 @@ var testHeader = map[string]bool{"EventID": true, "Channel": true, "Provider_Nam
 
 func (e testEvent) Field(name string) (string, bool) { v, ok := e[name]; return v, ok }
 
-func (e testEvent) Values(fn func(string) bool) {
+func (e testEvent) Values(fn func(name, value string) bool) {
 	keys := make([]string, 0, len(e))
 	for k := range e {
 		if !testHeader[k] {
@@ -25,7 +25,7 @@ func (e testEvent) Values(fn func(string) bool) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if !fn(e[k]) {
+		if !fn(k, e[k]) {
 			return
 		}
 	}

@@ -235,7 +235,7 @@ func (cc *compiler) compileValues(it *Item, ms *modifierSet, keyword bool) ([]va
 			if err != nil {
 				return nil, false, &ruleError{reason: ReasonBadRegex, line: v.Line, column: it.Column, msg: fmt.Sprintf("regular expression %q: %s", v.Text, regexReason(err))}
 			}
-			out = append(out, regexMatcher{re})
+			out = append(out, newRegexMatcher(re))
 		case ms.cidr:
 			p, err := netip.ParsePrefix(strings.TrimSpace(v.Text))
 			if err != nil {
@@ -566,7 +566,7 @@ func literalMatcher(s sstr, cased bool) valueMatcher {
 			m = equalMatcher{lit}
 		}
 		if unicode {
-			return unicodeFold{m}
+			return unicodeFold{inner: m, nonASCII: !isASCII(lit)}
 		}
 		return m
 	}
@@ -596,7 +596,11 @@ func literalMatcher(s sstr, cased bool) valueMatcher {
 		}
 	}
 	if unicode {
-		return unicodeFold{g}
+		nonASCII := false
+		for _, e := range g.elems {
+			nonASCII = nonASCII || e.kind == globByte && e.b >= utf8.RuneSelf
+		}
+		return unicodeFold{inner: g, nonASCII: nonASCII}
 	}
 	return g
 }

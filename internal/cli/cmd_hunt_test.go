@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wuguard/wuguard/internal/testcorpus"
 )
 
 func writeRules(t *testing.T, files map[string]string) string {
@@ -98,5 +100,48 @@ func TestHuntListsRejectedRules(t *testing.T) {
 	if !strings.Contains(errOut, "wuguard: warning: rule rejected: "+filepath.Join(rules, "bad.yml")+":5:7: bad-regex:") ||
 		!strings.Contains(errOut, "wuguard: warning: no event log files") {
 		t.Fatalf("stderr %q", errOut)
+	}
+}
+
+// TestHuntEVTX hunts real EVTX recordings with a SigmaHQ rule: one line per
+// cleared Security log, the same output whatever --threads, and --fail-on.
+func TestHuntEVTX(t *testing.T) {
+	rule := filepath.Join(testcorpus.Dir(t, "sigma"), "rules", "windows", "builtin", "security", "win_security_audit_log_cleared.yml")
+	logs := filepath.Join(testcorpus.Dir(t, "evtx"), "evtx-attack-samples", "Discovery")
+	one := filepath.Join(logs, "discovery_bloodhound.evtx")
+
+	out, errOut, code := run(t, "hunt", "--rules", rule, "--format", "jsonl", one)
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	var m struct {
+		EventID  int               `json:"event_id"`
+		RecordID uint64            `json:"record_id"`
+		RuleID   string            `json:"rule_id"`
+		Level    string            `json:"level"`
+		Fields   map[string]string `json:"fields"`
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &m) != nil {
+		t.Fatalf("output %q", out)
+	}
+	if m.EventID != 1102 || m.RecordID != 32853 || m.RuleID != "d99b79d2-0a6f-4f46-ad8b-260b6e17f982" || m.Level != "high" || m.Fields["EventID"] != "1102" {
+		t.Fatalf("match %+v", m)
+	}
+	if !strings.Contains(errOut, "1 matches in ") {
+		t.Errorf("no summary on stderr: %q", errOut)
+	}
+
+	if _, _, code := run(t, "hunt", "-q", "--rules", rule, "--fail-on", "high", one); code != exitFindings {
+		t.Errorf("--fail-on high: exit %d, want %d", code, exitFindings)
+	}
+	if _, _, code := run(t, "hunt", "-q", "--rules", rule, "--fail-on", "critical", one); code != exitOK {
+		t.Errorf("--fail-on critical: exit %d, want %d", code, exitOK)
+	}
+
+	a, _, _ := run(t, "hunt", "-q", "--rules", rule, "--threads", "1", "--format", "csv", logs)
+	b, _, _ := run(t, "hunt", "-q", "--rules", rule, "--threads", "3", "--format", "csv", logs)
+	if a != b || strings.Count(a, "\n") < 3 {
+		t.Errorf("csv differs between 1 and 3 threads or is too short:\n%s\n---\n%s", a, b)
 	}
 }

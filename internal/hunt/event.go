@@ -101,10 +101,10 @@ func (s *sigmaEvent) unnamedData() (string, bool) {
 	return b.String(), true
 }
 
-// Values gives every payload value, the text keyword searches look at.
-func (s *sigmaEvent) Values(fn func(string) bool) {
+// Values gives every payload field, the text keyword searches look at.
+func (s *sigmaEvent) Values(fn func(name, value string) bool) {
 	for i := range s.e.Fields {
-		if !fn(s.e.Fields[i].Value) {
+		if !fn(s.e.Fields[i].Name, s.e.Fields[i].Value) {
 			return
 		}
 	}

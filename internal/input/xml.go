@@ -318,6 +318,7 @@ type xmlInput struct {
 	skip   int64 // byte order mark length
 	rawPos int64 // file bytes consumed
 	carry  []byte
+	chunk  []byte // read buffer
 	win    []byte // decoded bytes
 	off    int    // next byte of win
 	winPos int64  // decoded position of win[0]
@@ -331,14 +332,16 @@ type xmlInput struct {
 	// offset in UTF-16 input, where the two differ unevenly.
 	marks [256]xmlMark
 	nmark int
-	first bool
+	// versionAt is the file offset of the "1" to rewrite in an XML 1.1
+	// declaration, or -1.
+	versionAt int64
 }
 
 type xmlMark struct{ pos, file int64 }
 
 func newXMLInput(r io.Reader) *xmlInput {
-	in := &xmlInput{raw: bufio.NewReaderSize(r, 64<<10), first: true}
-	head, _ := in.raw.Peek(4)
+	in := &xmlInput{raw: bufio.NewReaderSize(r, 64<<10), versionAt: -1}
+	head, _ := in.raw.Peek(256)
 	switch {
 	case bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}):
 		in.skip = 3
@@ -350,6 +353,9 @@ func newXMLInput(r io.Reader) *xmlInput {
 		in.utf16 = 1
 	case len(head) >= 2 && head[0] == 0 && head[1] != 0:
 		in.utf16 = 2
+	}
+	if in.utf16 == 0 {
+		in.versionAt = xmlVersionAt(head, in.skip)
 	}
 	in.raw.Discard(int(in.skip))
 	in.rawPos = in.skip
@@ -419,10 +425,12 @@ func (in *xmlInput) fill() bool {
 		in.winPos += int64(keep)
 		in.off -= keep
 	}
-	chunk := make([]byte, 32<<10)
+	if in.chunk == nil {
+		in.chunk = make([]byte, 32<<10)
+	}
 	for in.off == len(in.win) && in.err == nil {
-		n, err := in.raw.Read(chunk)
-		in.decode(chunk[:n])
+		n, err := in.raw.Read(in.chunk)
+		in.decode(in.chunk[:n])
 		in.err = err
 	}
 	return in.off < len(in.win)
@@ -430,15 +438,17 @@ func (in *xmlInput) fill() bool {
 
 func (in *xmlInput) decode(b []byte) {
 	if in.utf16 == 0 {
-		if in.first {
-			b = patchXMLVersion(b)
+		if at := in.versionAt - in.rawPos; at >= 0 && at < int64(len(b)) {
+			b[at] = '0'
 		}
-		in.first = false
 		in.win = append(in.win, b...)
 		in.rawPos += int64(len(b))
 		return
 	}
-	data := append(in.carry, b...)
+	data := b
+	if len(in.carry) > 0 {
+		data = append(in.carry, b...)
+	}
 	i := 0
 	for ; i+1 < len(data); i += 2 {
 		u := rune(data[i]) | rune(data[i+1])<<8
@@ -474,16 +484,19 @@ func (in *xmlInput) decode(b []byte) {
 	in.carry = append(in.carry[:0], data[i:]...)
 }
 
-// patchXMLVersion lets the decoder read python-evtx's output, which
-// declares XML 1.1 (Go reads only 1.0) without using anything of 1.1.
-func patchXMLVersion(b []byte) []byte {
+// xmlVersionAt finds the minor version digit of an XML 1.1 declaration at
+// the start of head (after skip bytes of byte order mark), or returns -1.
+// python-evtx declares XML 1.1, which Go's decoder refuses, without using
+// anything of 1.1; the reader reads it as 1.0.
+func xmlVersionAt(head []byte, skip int64) int64 {
+	body := head[skip:]
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	for _, decl := range []string{`<?xml version="1.1"`, `<?xml version='1.1'`} {
-		if bytes.HasPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte(decl)) {
-			i := bytes.Index(b, []byte(decl)) + len(decl) - 2
-			b[i] = '0'
+		if bytes.HasPrefix(trimmed, []byte(decl)) {
+			return skip + int64(len(body)-len(trimmed)+len(decl)-2)
 		}
 	}
-	return b
+	return -1
 }
 
 // skipToEvent moves to the next "<Event" followed by a space, ">" or "/"
