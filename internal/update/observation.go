@@ -208,8 +208,16 @@ func NormalizeGUID(g string) string {
 	return g
 }
 
-// Names of the text logs, used as Evidence.Provider for their lines.
+// Names of the text logs, used as Evidence.Provider for their lines (the
+// values of textlog.Entry.Log).
 const (
-	LogWindowsUpdate = "WindowsUpdate.log"
-	LogCBS           = "CBS.log"
+	LogWindowsUpdate   = "WindowsUpdate.log"
+	LogReportingEvents = "ReportingEvents.log"
+	LogCBS             = "CBS.log"
 )
+
+// fromWindowsUpdate reports whether an observation comes from the Windows
+// Update client: its events, WindowsUpdate.log or ReportingEvents.log.
+func fromWindowsUpdate(e *Evidence) bool {
+	return strings.EqualFold(e.Provider, providerWU) || e.Provider == LogWindowsUpdate || e.Provider == LogReportingEvents
+}
