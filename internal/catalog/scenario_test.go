@@ -277,6 +277,17 @@ var scenarios = []scenario{
 			h.WUSAFailed(at(30), "Update for Windows (KB5046739)", `C:\temp\windows11.0-kb5046739-x64.msu`, 0x800f0991)
 		}},
 
+	{name: "kb5068966 installing again and again", build: 26200, key: "KB5068966",
+		wantEntry: "kb5068966-hotpatch-reinstall-loop", wantCase: "reinstall-loop",
+		events: func(h *eventgen.Host) {
+			u := named(h, "KB5068966")
+			install(u, 30)
+			install(u, day)
+			install(u, 2*day)
+		}},
+	{name: "near miss: kb5068966 installed once", build: 26200, key: "KB5068966",
+		events: func(h *eventgen.Host) { install(named(h, "KB5068966"), 30) }},
+
 	// Generic codes.
 	{name: "0x80242014 before the restart", build: 19045, key: "KB5055518",
 		wantEntry: "code-0x80242014-post-reboot-pending", wantCase: "waiting-for-restart",
