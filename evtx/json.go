@@ -55,7 +55,7 @@ func (d *decoder) jsonRoot(dst []byte, sci int32, items []item) ([]byte, error) 
 func (d *decoder) jsonElemKey(dst []byte, nm *name, base int) []byte {
 	start := len(dst) + 1
 	dst = append(dst, nm.jsonKey[:len(nm.jsonKey)-2]...)
-	return d.finishKey(dst, start, base)
+	return d.finishKeyHash(dst, start, base, nm.keyHash)
 }
 
 // finishKey ends a member key whose text starts at start: it appends _N if
@@ -63,9 +63,13 @@ func (d *decoder) jsonElemKey(dst []byte, nm *name, base int) []byte {
 // are compared one by one in small objects and through a map in large ones,
 // so that an object with many members costs linear time.
 func (d *decoder) finishKey(dst []byte, start, base int) []byte {
+	return d.finishKeyHash(dst, start, base, keyHash(dst[start:]))
+}
+
+// finishKeyHash is finishKey for a key whose hash is known.
+func (d *decoder) finishKeyHash(dst []byte, start, base int, h uint32) []byte {
 	end := len(dst)
 	key := dst[start:end]
-	h := keyHash(key)
 	n := 0
 	if len(d.keys)-base < 32 {
 		for _, k := range d.keys[base:] {
