@@ -580,35 +580,6 @@ func (rs *Ruleset) gate(vals []valueMatcher) []valueMatcher {
 	return vals
 }
 
-// gateLiterals calls fn with the literal id of every gated matcher of n.
-func gateLiterals(n node, fn func(int32)) {
-	each := func(vals []valueMatcher) {
-		for _, v := range vals {
-			if g, ok := v.(litGate); ok {
-				fn(g.lid)
-			}
-		}
-	}
-	switch x := n.(type) {
-	case *fieldNode:
-		each(x.values)
-	case *keywordNode:
-		each(x.values)
-	case andNode:
-		for _, c := range x {
-			gateLiterals(c, fn)
-		}
-	case orNode:
-		for _, c := range x {
-			gateLiterals(c, fn)
-		}
-	case notNode:
-		gateLiterals(x.x, fn)
-	case sourceCheck:
-		gateLiterals(x.x, fn)
-	}
-}
-
 // matcherLiteral returns a folded literal that must occur in a value the
 // matcher accepts.
 func matcherLiteral(m valueMatcher) (string, bool) {

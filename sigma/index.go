@@ -32,21 +32,37 @@ type bucket struct {
 	// inputs reach few of the buckets.
 	prefilter bool
 	lits      []string
+	// The literals of field matchers are searched for in the fields the
+	// rules read (scanFields), those of keyword searches in every value:
+	// one automaton each, built on first use. fieldIDs and kwIDs map an
+	// automaton's literal index to the bucket's.
+	fieldIDs  []int32
+	kwIDs     []int32
 	acOnce    sync.Once
-	ac        *acAutomaton
+	fieldAC   *acAutomaton
+	kwAC      *acAutomaton
 	litInsts  [][]clauseRef // literal -> the clauses it satisfies
 	litGlobal []int32       // literal -> ruleset-wide literal id
-	// scanFields names the payload fields the bucket's rules read; only
-	// they are scanned, unless a keyword search needs every value.
+	// scanFields names the payload fields the bucket's field matchers read.
 	scanFields map[string]bool
-	scanAll    bool
 }
 
-// automaton returns the bucket's prefilter automaton, building it on first
-// use; it is safe for concurrent use.
-func (b *bucket) automaton() *acAutomaton {
-	b.acOnce.Do(func() { b.ac = buildAutomaton(b.lits) })
-	return b.ac
+// automata builds the bucket's prefilter automata on first use; it is safe
+// for concurrent use.
+func (b *bucket) automata() {
+	b.acOnce.Do(func() {
+		pick := func(ids []int32) *acAutomaton {
+			if len(ids) == 0 {
+				return nil
+			}
+			lits := make([]string, len(ids))
+			for i, id := range ids {
+				lits[i] = b.lits[id]
+			}
+			return buildAutomaton(lits)
+		}
+		b.fieldAC, b.kwAC = pick(b.fieldIDs), pick(b.kwIDs)
+	})
 }
 
 // clauseRef is one prefilter clause of one instance of a bucket.
@@ -126,6 +142,7 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 	sort.SliceStable(insts, func(i, j int) bool { return insts[i].info.index < insts[j].info.index })
 	b := &bucket{insts: insts}
 	local := map[int32]int32{} // ruleset literal id -> bucket literal id
+	kw, field := map[int32]bool{}, map[int32]bool{}
 	var lits []string
 	add := func(global int32, text string) int32 {
 		id, ok := local[global]
@@ -145,7 +162,14 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 				b.litInsts[id] = append(b.litInsts[id], clauseRef{int32(i), int32(k)})
 			}
 		}
-		gateLiterals(in.root, func(g int32) { add(g, rs.litText[g]) })
+		literalsOf(in.root, rs, func(g int32, keyword bool) {
+			id := add(g, rs.litText[g])
+			if keyword {
+				kw[id] = true
+			} else {
+				field[id] = true
+			}
+		})
 	}
 	// When evaluating every rule costs little, testing literals in place is
 	// cheaper than scanning every payload byte: such buckets run without
@@ -160,6 +184,17 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 		b.scanFields = map[string]bool{}
 		for _, in := range insts {
 			payloadFields(in.root, rs, b)
+		}
+		for id := range lits {
+			i := int32(id)
+			if field[i] {
+				b.fieldIDs = append(b.fieldIDs, i)
+			}
+			// Every clause literal is a gate literal; one that were not
+			// would be searched for everywhere, which is always sound.
+			if kw[i] || !field[i] {
+				b.kwIDs = append(b.kwIDs, i)
+			}
 		}
 	}
 	return b
@@ -224,9 +259,11 @@ type Match struct {
 // Matcher runs events through a Ruleset. It keeps per-event scratch space
 // and must not be shared between goroutines.
 type Matcher struct {
-	rs   *Ruleset
-	ctx  evalCtx
-	seen []uint32 // per literal of the current bucket
+	rs  *Ruleset
+	ctx evalCtx
+	// Per literal of each automaton of the current bucket: found in this
+	// event.
+	seenField, seenKw []uint32
 	// Per instance of the current bucket: the generation its clause count
 	// belongs to, and how many of its clauses hold; per clause, whether it
 	// was counted.
@@ -236,7 +273,8 @@ type Matcher struct {
 	hit       []uint32 // per rule: reported for this event
 	cur       *bucket
 	scan      func(string, string) bool
-	lit       func(int32)
+	litField  func(int32)
+	litKw     func(int32)
 }
 
 // evalCtx caches field values for one event.
@@ -279,35 +317,68 @@ func (rs *Ruleset) NewMatcher() *Matcher {
 	m := &Matcher{
 		rs:        rs,
 		ctx:       evalCtx{rs: rs, slotGen: make([]uint32, n), slotVal: make([]string, n), slotOK: make([]bool, n), litSeen: make([]uint32, len(rs.litText))},
-		seen:      make([]uint32, rs.maxLits),
+		seenField: make([]uint32, rs.maxLits),
+		seenKw:    make([]uint32, rs.maxLits),
 		instGen:   make([]uint32, rs.maxInsts),
 		instCount: make([]int32, rs.maxInsts),
 		clauseGen: make([]uint32, rs.maxInsts*maxClauses),
 		hit:       make([]uint32, len(rs.rules)),
 	}
 	m.scan = m.scanValue
-	m.lit = m.foundLiteral
+	m.litField = func(i int32) { m.foundLiteral(m.cur.fieldIDs[i]) }
+	m.litKw = func(i int32) { m.foundLiteral(m.cur.kwIDs[i]) }
 	return m
 }
 
 func (m *Matcher) scanValue(name, v string) bool {
+	b := m.cur
 	// A name with spaces may be read under its spaceless Sigma name.
-	if m.cur.scanAll || m.cur.scanFields[name] || strings.IndexByte(name, ' ') >= 0 {
-		m.cur.ac.scan(v, m.seen, m.ctx.gen, m.lit)
+	if b.fieldAC != nil && (b.scanFields[name] || strings.IndexByte(name, ' ') >= 0) {
+		b.fieldAC.scan(v, m.seenField, m.ctx.gen, m.litField)
+	}
+	if b.kwAC != nil {
+		b.kwAC.scan(v, m.seenKw, m.ctx.gen, m.litKw)
 	}
 	return true
 }
 
-// payloadFields records in b the payload fields n reads, or that it needs
-// every value (keyword searches).
+// literalsOf calls fn with the literal id of every gated matcher of n, and
+// whether it belongs to a keyword search.
+func literalsOf(n node, rs *Ruleset, fn func(lid int32, keyword bool)) {
+	each := func(vals []valueMatcher, keyword bool) {
+		for _, v := range vals {
+			if g, ok := v.(litGate); ok {
+				fn(g.lid, keyword)
+			}
+		}
+	}
+	switch x := n.(type) {
+	case *fieldNode:
+		each(x.values, false)
+	case *keywordNode:
+		each(x.values, true)
+	case andNode:
+		for _, c := range x {
+			literalsOf(c, rs, fn)
+		}
+	case orNode:
+		for _, c := range x {
+			literalsOf(c, rs, fn)
+		}
+	case notNode:
+		literalsOf(x.x, rs, fn)
+	case sourceCheck:
+		literalsOf(x.x, rs, fn)
+	}
+}
+
+// payloadFields records in b the payload fields n reads.
 func payloadFields(n node, rs *Ruleset, b *bucket) {
 	switch x := n.(type) {
 	case *fieldNode:
 		if f := rs.fields[x.field]; f.payload {
 			b.scanFields[f.m.Field] = true
 		}
-	case *keywordNode:
-		b.scanAll = true
 	case andNode:
 		for _, c := range x {
 			payloadFields(c, rs, b)
@@ -360,7 +431,8 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 		// The generation counter wrapped: forget every stamp.
 		clear(m.ctx.slotGen)
 		clear(m.ctx.litSeen)
-		clear(m.seen)
+		clear(m.seenField)
+		clear(m.seenKw)
 		clear(m.instGen)
 		clear(m.clauseGen)
 		clear(m.hit)
@@ -370,7 +442,7 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	m.cur = b
 	litSeen := m.ctx.litSeen
 	if b.prefilter {
-		b.automaton()
+		b.automata()
 		ev.Values(m.scan)
 	} else {
 		// No scan: literal gates must not reject anything.

@@ -30,7 +30,8 @@ func BenchmarkPrefilterScan(b *testing.B) {
 	for _, v := range values {
 		n += len(v)
 	}
-	ac := bk.automaton()
+	bk.automata()
+	ac := bk.fieldAC
 	seen := make([]uint32, ac.nLits)
 	b.SetBytes(int64(n))
 	b.ResetTimer()

@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"fmt"
 	"math/rand"
 	"regexp"
 	"strings"
@@ -111,6 +112,30 @@ func TestCaselessRun(t *testing.T) {
 	for in, want := range cases {
 		if got := caselessRun(in); got != want {
 			t.Errorf("caselessRun(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPrefilterScansEveryValueForKeywords checks that in a bucket with the
+// prefilter on, keyword literals are found in fields no field matcher reads,
+// and field literals in the fields that are read.
+func TestPrefilterScansEveryValueForKeywords(t *testing.T) {
+	var words []string
+	for i := 0; i < 12; i++ {
+		words = append(words, fmt.Sprintf("'kwword%02d'", i))
+	}
+	src := "title: k\nid: k\nlogsource: {product: windows, service: test}\ndetection:\n  k: [" + strings.Join(words, ", ") + "]\n  condition: k\n" +
+		"---\ntitle: f\nid: f\nlogsource: {product: windows, service: test}\ndetection:\n  s: {A|contains: [alpha, beta, gamma]}\n  condition: s\n"
+	rs := compileOne(t, src, Config{})
+	b := rs.idx.lookup("Test", anyID)
+	if b == nil || !b.prefilter || len(b.kwIDs) == 0 || len(b.fieldIDs) == 0 {
+		t.Fatalf("bucket %+v: want the prefilter with both automata", b)
+	}
+	for ev, want := range map[string]string{"Z=x kwword07 y": "k", "A=the gamma ray": "f", "Z=gamma": "", "A=kwword03": "k"} {
+		name, value, _ := strings.Cut(ev, "=")
+		got := strings.Join(matches(rs, testEvent{name: value}), ",")
+		if got != want {
+			t.Errorf("%s: matched %q, want %q", ev, got, want)
 		}
 	}
 }

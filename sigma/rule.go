@@ -61,11 +61,12 @@ type Item struct {
 // ValueKind is the YAML type of a value.
 type ValueKind int
 
+// The YAML types of values.
 const (
-	ValueString ValueKind = iota
-	ValueNumber
-	ValueBool
-	ValueNull
+	ValueString ValueKind = iota // a string, quoted or not
+	ValueNumber                  // an integer or float (Text keeps it as written, e.g. 0x17)
+	ValueBool                    // true or false
+	ValueNull                    // null, ~ or nothing
 )
 
 // Value is one scalar of an item, with its text as written in the rule.
