@@ -154,7 +154,7 @@ func (d *decoder) jsonElemValue(dst []byte, sci int32, e int32, extra []kidRef) 
 		return d.jsonContent(dst, sci, kids, false), nil
 	}
 	container := el.name.id == nEventData || el.name.id == nUserData
-	return d.jsonBody(dst, sci, el, container, false, hasText, extra)
+	return d.jsonBody(dst, sci, el, container, hasAttr, hasText, extra)
 }
 
 // jsonLeaf renders an element whose content is one text or one value, and
@@ -295,14 +295,15 @@ func (d *decoder) jsonAttrs(dst []byte, sci int32, attrs []attr) []byte {
 	return append(dst, '}')
 }
 
-// jsonBody renders an element as an object, with extra elements after its
-// own children.
-func (d *decoder) jsonBody(dst []byte, sci int32, el *elem, container, omitAttrs, hasText bool, extra []kidRef) ([]byte, error) {
+// jsonBody renders an element as an object, with "#attributes" if
+// withAttrs (the caller has found values in them), "#text" if hasText, and
+// extra elements after its own children.
+func (d *decoder) jsonBody(dst []byte, sci int32, el *elem, container, withAttrs, hasText bool, extra []kidRef) ([]byte, error) {
 	dst = append(dst, '{')
 	wrote := false
 	attrs := d.scopes[sci].prog.attrsOf(el)
 	kids := d.scopes[sci].prog.kids(el)
-	if !omitAttrs && d.attrsNonEmpty(sci, attrs) {
+	if withAttrs {
 		dst = d.jsonAttrs(dst, sci, attrs)
 		wrote = true
 	}
@@ -313,6 +314,9 @@ func (d *decoder) jsonBody(dst []byte, sci int32, el *elem, container, omitAttrs
 		dst = append(dst, `"#text":`...)
 		dst = d.jsonContent(dst, sci, kids, true)
 		wrote = true
+	}
+	if len(kids) == 0 && len(extra) == 0 {
+		return append(dst, '}'), nil
 	}
 	mark := len(d.kids)
 	if err := d.collectKids(sci, kids); err != nil {
@@ -455,7 +459,7 @@ func (d *decoder) jsonDataValue(dst []byte, sci int32, e int32) ([]byte, error) 
 	case !hasText && !hasElem:
 		return append(dst, `""`...), nil
 	case hasElem:
-		return d.jsonBody(dst, sci, el, false, true, hasText, nil)
+		return d.jsonBody(dst, sci, el, false, false, hasText, nil)
 	}
 	return d.jsonContent(dst, sci, kids, false), nil
 }
