@@ -25,3 +25,12 @@ hyperfine --warmup 1 --runs "${RUNS:-5}" -i \
   --export-markdown bench/out/triage.md --export-json bench/out/triage.json \
   -n "wuguard dump" "bench/out/wuguard dump '$dir' > /dev/null 2>&1" \
   -n "wuguard triage" "bench/out/wuguard triage --format json '$dir' > /dev/null 2>&1"
+# On a shared machine the means swing with the load; the minimum, the median
+# and the CPU time are steadier.
+python3 - bench/out/triage.json <<'PY'
+import json, statistics, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    t = r["times"]
+    print("%-15s min %4.0f ms  median %4.0f ms  user %4.0f ms  sys %3.0f ms" % (
+        r["command"], min(t) * 1e3, statistics.median(t) * 1e3, r["user"] * 1e3, r["system"] * 1e3))
+PY

@@ -74,6 +74,10 @@ type elem struct {
 	name  *name
 	attrs span // into program.attrs
 	kids  span // into program.items
+	// subst says whether the content or attributes hold substitutions, and
+	// opt whether the content holds an optional one, so that the checks
+	// that depend on values skip elements that have none.
+	subst, opt bool
 }
 
 type attr struct {
@@ -94,7 +98,7 @@ type program struct {
 	elems []elem
 	attrs []attr
 	items []item
-	texts []string
+	texts []value // static text and CDATA: UTF-16 in the chunk
 	insts []instance
 	vals  []value
 	root  span // top-level items
@@ -115,8 +119,9 @@ func (p *program) rootItems() []item { return p.items[p.root.first : p.root.firs
 
 // template is a compiled template definition of one chunk.
 type template struct {
-	prog program
-	err  error // a definition that failed to compile fails every instance
+	prog      program
+	err       error // a definition that failed to compile fails every instance
+	compiling bool
 }
 
 // compiler turns one binary XML fragment into a program.
@@ -361,7 +366,8 @@ func (cp *compiler) addContent(pos int, it item) error {
 }
 
 func (cp *compiler) addText(utf16 []byte) int32 {
-	cp.p.texts = append(cp.p.texts, string(appendUTF16(nil, utf16, escNone)))
+	off := uint32(cap(cp.d) - cap(utf16))
+	cp.p.texts = append(cp.p.texts, value{typ: typeString, off: off, size: uint32(len(utf16))})
 	return int32(len(cp.p.texts) - 1)
 }
 
@@ -398,7 +404,21 @@ func (cp *compiler) endElement() {
 	cp.frames = cp.frames[:len(cp.frames)-1]
 	first := int32(len(cp.p.items))
 	cp.p.items = append(cp.p.items, cp.st[f.itemStart:]...)
-	cp.p.elems[f.elem].kids = span{first, int32(len(cp.p.items)) - first}
+	e := &cp.p.elems[f.elem]
+	e.kids = span{first, int32(len(cp.p.items)) - first}
+	for _, it := range cp.p.items[first:] {
+		if it.kind == itemSubst {
+			e.subst = true
+			e.opt = e.opt || it.opt
+		}
+	}
+	for _, a := range cp.p.attrs[e.attrs.first : e.attrs.first+e.attrs.n] {
+		for _, it := range cp.p.items[a.val.first : a.val.first+a.val.n] {
+			if it.kind == itemSubst {
+				e.subst = true
+			}
+		}
+	}
 	cp.st = cp.st[:f.itemStart]
 	cp.st = append(cp.st, item{kind: itemElem, ref: f.elem})
 	cp.lastPI = -1
@@ -430,6 +450,10 @@ func (cp *compiler) readName(pos, end int) (*name, int, error) {
 // offset off, compiling it on first use.
 func (c *Chunk) template(off uint32, depth int) (*template, error) {
 	if t := c.templates[off]; t != nil {
+		if t.compiling {
+			// A definition that refers to itself fails instead of recursing.
+			return nil, c.binxmlError(int(off), "template definition refers to itself", nil, ErrBinXML)
+		}
 		return t, t.err
 	}
 	if depth > maxNesting {
@@ -447,13 +471,80 @@ func (c *Chunk) template(off uint32, depth int) (*template, error) {
 	if !c.dec.charge(int(size)) {
 		return nil, c.dec.limitError()
 	}
-	t := &template{}
-	// A definition that refers to itself fails instead of recursing.
-	t.err = c.binxmlError(int(off), "template definition refers to itself", nil, ErrBinXML)
+	t := c.ar.newTemplate()
+	t.compiling = true
 	c.templates[off] = t
-	cp := compiler{c: c}
-	t.err = cp.compile(&t.prog, start, int(end), true, depth)
+	cp, scratch := c.ar.scratch(depth)
+	cp.c = c
+	t.err = cp.compile(scratch, start, int(end), true, depth)
+	t.compiling = false
+	if t.err == nil {
+		t.prog = c.ar.freeze(scratch)
+	}
 	return t, t.err
+}
+
+// arena holds the compiled templates of one chunk. Templates are compiled
+// into reusable scratch programs and then copied into shared slices, so that
+// compiling allocates nothing once the slices have grown; everything is
+// reused when the next chunk is read.
+type arena struct {
+	elems     []elem
+	attrs     []attr
+	items     []item
+	templates []*template
+	nt        int
+	compilers []*compiler // scratch per template nesting depth
+	scratches []*program
+}
+
+func (a *arena) reset() {
+	a.elems, a.attrs, a.items = a.elems[:0], a.attrs[:0], a.items[:0]
+	a.nt = 0
+}
+
+func (a *arena) newTemplate() *template {
+	if a.nt == len(a.templates) {
+		a.templates = append(a.templates, new(template))
+	}
+	t := a.templates[a.nt]
+	a.nt++
+	*t = template{}
+	return t
+}
+
+// scratch returns the compiler and program to compile a template at depth.
+func (a *arena) scratch(depth int) (*compiler, *program) {
+	for len(a.compilers) <= depth {
+		a.compilers = append(a.compilers, new(compiler))
+		a.scratches = append(a.scratches, new(program))
+	}
+	p := a.scratches[depth]
+	p.reset()
+	return a.compilers[depth], p
+}
+
+// freeze copies a compiled program into the arena. Texts, instances and
+// values, rare in templates, are copied to their own slices.
+func (a *arena) freeze(p *program) program {
+	e, at, it := len(a.elems), len(a.attrs), len(a.items)
+	a.elems = append(a.elems, p.elems...)
+	a.attrs = append(a.attrs, p.attrs...)
+	a.items = append(a.items, p.items...)
+	q := program{
+		elems: a.elems[e:len(a.elems):len(a.elems)],
+		attrs: a.attrs[at:len(a.attrs):len(a.attrs)],
+		items: a.items[it:len(a.items):len(a.items)],
+		root:  p.root,
+	}
+	if len(p.texts) > 0 {
+		q.texts = append([]value(nil), p.texts...)
+	}
+	if len(p.insts) > 0 {
+		q.insts = append([]instance(nil), p.insts...)
+		q.vals = append([]value(nil), p.vals...)
+	}
+	return q
 }
 
 // parseInstance reads the template instance whose token is at pos, appends

@@ -50,6 +50,7 @@ type Chunk struct {
 	// Per-chunk decoding state, reset by reset.
 	names     map[uint32]*name     // name offset -> interned name
 	templates map[uint32]*template // template definition offset -> compiled template
+	ar        arena
 
 	// State kept across chunks to avoid work and allocation.
 	intern map[string]*name // UTF-16 name bytes -> interned name
@@ -71,6 +72,7 @@ func (c *Chunk) reset(i int, off int64) {
 		clear(c.names)
 		clear(c.templates)
 	}
+	c.ar.reset()
 	// Names interned across chunks are bounded: a hostile file could
 	// otherwise grow the table with a different name in every chunk.
 	if len(c.intern) > 4096 {

@@ -119,9 +119,6 @@ func (d *decoder) decodeEvent(ev *Event, sci int32, e int32) error {
 // text decodes the text content of items into the arena.
 func (d *decoder) text(sci int32, items []item) textSpan {
 	st := &d.ds
-	if len(items) == 1 && items[0].kind == itemText {
-		return textSpan{static: d.scopes[sci].prog.texts[items[0].ref], set: true}
-	}
 	start := len(st.arena)
 	st.arena = d.appendText(st.arena, sci, items, escNone)
 	return textSpan{start: int32(start), end: int32(len(st.arena)), set: true}
@@ -318,9 +315,9 @@ func (d *decoder) decodeSystem(ev *Event, sci int32, el *elem) error {
 	return nil
 }
 
-// decodeEventData adds a field for every child of EventData: Data elements
-// by their Name attribute (empty when they have none), others by their
-// element name (Binary, for one).
+// decodeEventData adds a field for every child of EventData, named by its
+// Name attribute (Data, and ComplexData of some providers), or else by its
+// element name, except for Data without a Name, which gives an empty name.
 func (d *decoder) decodeEventData(sci int32, el *elem) error {
 	st := &d.ds
 	mark := len(d.kids)
@@ -332,9 +329,9 @@ func (d *decoder) decodeEventData(sci int32, el *elem) error {
 		prog := d.scopes[kr.sc].prog
 		ce := &prog.elems[kr.e]
 		var f fieldSpan
-		if ce.name.id == nData {
-			f.name, _ = d.attrText(kr.sc, ce, nName)
-		} else {
+		if items, ok := d.attrItems(kr.sc, ce, nName); ok && d.nonEmpty(kr.sc, items) {
+			f.name = d.text(kr.sc, items)
+		} else if ce.name.id != nData {
 			f.name = textSpan{static: ce.name.s, set: true}
 		}
 		f.val = d.text(kr.sc, prog.kids(ce))

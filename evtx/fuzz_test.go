@@ -7,6 +7,8 @@ import (
 	"errors"
 	"hash/crc32"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/wuguard/wuguard/evtx"
@@ -88,7 +90,10 @@ func checkInput(t *testing.T, data []byte) {
 				checkDamage(t, e)
 			}
 		}
-		if (errJ == nil) != (errX == nil) || (errJ == nil) != (errD == nil) {
+		// JSON and XML walk the same tree. Decode walks only System,
+		// EventData and UserData, so damage elsewhere (in a RenderingInfo,
+		// say) fails the renderers but not Decode; the reverse cannot happen.
+		if (errJ == nil) != (errX == nil) || (errD != nil && errJ == nil) {
 			t.Fatalf("decoders disagree on record %d: json %v, xml %v, decode %v", r.ID, errJ, errX, errD)
 		}
 		if errJ == nil && !json.Valid(js) {
@@ -105,6 +110,45 @@ func checkDamage(t *testing.T, err error) {
 	}
 	if errors.Is(err, evtx.ErrInternal) {
 		t.Fatalf("decoder failure: %v", err)
+	}
+}
+
+// readFuzzSeed reads a []byte seed written by go test -fuzz.
+func readFuzzSeed(t *testing.T, path string) []byte {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := strings.TrimSpace(strings.TrimPrefix(string(data), "go test fuzz v1\n"))
+	s, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(line, "[]byte("), ")"))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return []byte(s)
+}
+
+// TestFuzzBinXMLDamageOutsideDecode is the first input FuzzBinXML found: a
+// record with a name offset past the end of the chunk in a part of the
+// event that Decode does not visit. Rendering fails with a FormatError;
+// Decode succeeds. The harness had wrongly required all three to agree.
+func TestFuzzBinXMLDamageOutsideDecode(t *testing.T) {
+	data := fileWithChunk(chunkWithRecord(readFuzzSeed(t, "testdata/fuzz/FuzzBinXML/e1a10ac079e4446e")))
+	checkInput(t, data)
+	f, err := evtx.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev evtx.Event
+	for r, err := range f.Records() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.AppendJSON(nil); !errors.Is(err, evtx.ErrBinXML) {
+			t.Errorf("JSON: %v, want ErrBinXML", err)
+		}
+		if err := r.Decode(&ev); err != nil {
+			t.Errorf("Decode: %v", err)
+		}
 	}
 }
 

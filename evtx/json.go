@@ -13,7 +13,19 @@ import "strconv"
 
 // keySpan is the position in the output of a member key already written in
 // the object being rendered, for numbering repeated keys.
-type keySpan struct{ start, end int }
+type keySpan struct {
+	start, end int
+	h          uint32 // hash of the key, to skip most comparisons
+	bloom      uint64 // one bit per hash of the object's keys up to this one
+}
+
+// keyHash is a cheap hash of a key: its length and three of its bytes.
+func keyHash(b []byte) uint32 {
+	if len(b) == 0 {
+		return 0
+	}
+	return uint32(len(b)) ^ uint32(b[0])<<8 ^ uint32(b[len(b)/2])<<16 ^ uint32(b[len(b)-1])<<24
+}
 
 // jsonRoot renders the top-level items of a record as a JSON object.
 func (d *decoder) jsonRoot(dst []byte, sci int32, items []item) ([]byte, error) {
@@ -41,10 +53,9 @@ func (d *decoder) jsonRoot(dst []byte, sci int32, items []item) ([]byte, error) 
 // jsonElemKey writes "name": for a child element, numbering repeats of the
 // same name among the keys written since base.
 func (d *decoder) jsonElemKey(dst []byte, nm *name, base int) []byte {
-	dst = append(dst, '"')
-	start := len(dst)
-	dst = appendEscapedString(dst, nm.s, escJSON)
-	return d.finishKey(dst, start, base)
+	start := len(dst) + 1
+	dst = append(dst, nm.jsonKey[:len(nm.jsonKey)-2]...)
+	return d.finishKeyHash(dst, start, base, nm.keyHash)
 }
 
 // finishKey ends a member key whose text starts at start: it appends _N if
@@ -52,21 +63,33 @@ func (d *decoder) jsonElemKey(dst []byte, nm *name, base int) []byte {
 // are compared one by one in small objects and through a map in large ones,
 // so that an object with many members costs linear time.
 func (d *decoder) finishKey(dst []byte, start, base int) []byte {
+	return d.finishKeyHash(dst, start, base, keyHash(dst[start:]))
+}
+
+// finishKeyHash is finishKey for a key whose hash is known.
+func (d *decoder) finishKeyHash(dst []byte, start, base int, h uint32) []byte {
 	end := len(dst)
 	key := dst[start:end]
 	n := 0
-	if len(d.keys)-base < 32 {
-		for _, k := range d.keys[base:] {
-			if string(dst[k.start:k.end]) == string(key) {
-				n++
-			}
-		}
-	} else {
+	bit := uint64(1) << (h % 64)
+	var bloom uint64
+	if len(d.keys) > base {
+		bloom = d.keys[len(d.keys)-1].bloom
+	}
+	switch {
+	case len(d.keys)-base >= 32:
 		m := d.keyCounts(dst, base)
 		n = m[string(key)]
 		m[string(key)] = n + 1
+	case bloom&bit != 0:
+		// Some key of this object has the same hash: compare.
+		for _, k := range d.keys[base:] {
+			if k.h == h && string(dst[k.start:k.end]) == string(key) {
+				n++
+			}
+		}
 	}
-	d.keys = append(d.keys, keySpan{start, end})
+	d.keys = append(d.keys, keySpan{start, end, h, bloom | bit})
 	if n > 0 {
 		dst = append(dst, '_')
 		dst = strconv.AppendInt(dst, int64(n), 10)
@@ -131,7 +154,7 @@ func (d *decoder) jsonElemValue(dst []byte, sci int32, e int32, extra []kidRef) 
 		return d.jsonContent(dst, sci, kids, false), nil
 	}
 	container := el.name.id == nEventData || el.name.id == nUserData
-	return d.jsonBody(dst, sci, el, container, false, hasText, extra)
+	return d.jsonBody(dst, sci, el, container, hasAttr, hasText, extra)
 }
 
 // jsonLeaf renders an element whose content is one text or one value, and
@@ -145,11 +168,11 @@ func (d *decoder) jsonLeaf(dst []byte, sci int32, kids []item, empty string) ([]
 	switch it.kind {
 	case itemText:
 		t := sc.prog.texts[it.ref]
-		if t == "" {
+		if t.isEmpty(d.data) {
 			return append(dst, empty...), true
 		}
 		dst = append(dst, '"')
-		dst = appendEscapedString(dst, t, escJSON)
+		dst = appendValue(dst, d.data, t, escJSON)
 		return append(dst, '"'), true
 	case itemSubst:
 		v := sc.val(it.idx)
@@ -214,7 +237,7 @@ func (d *decoder) jsonContent(dst []byte, sci int32, items []item, skipElems boo
 				number = false
 			}
 		case itemText:
-			if sc.prog.texts[it.ref] != "" || (!skipElems && single != nil) {
+			if !sc.prog.texts[it.ref].isEmpty(d.data) || (!skipElems && single != nil) {
 				number = false
 			} else if !skipElems {
 				single = it
@@ -272,14 +295,15 @@ func (d *decoder) jsonAttrs(dst []byte, sci int32, attrs []attr) []byte {
 	return append(dst, '}')
 }
 
-// jsonBody renders an element as an object, with extra elements after its
-// own children.
-func (d *decoder) jsonBody(dst []byte, sci int32, el *elem, container, omitAttrs, hasText bool, extra []kidRef) ([]byte, error) {
+// jsonBody renders an element as an object, with "#attributes" if
+// withAttrs (the caller has found values in them), "#text" if hasText, and
+// extra elements after its own children.
+func (d *decoder) jsonBody(dst []byte, sci int32, el *elem, container, withAttrs, hasText bool, extra []kidRef) ([]byte, error) {
 	dst = append(dst, '{')
 	wrote := false
 	attrs := d.scopes[sci].prog.attrsOf(el)
 	kids := d.scopes[sci].prog.kids(el)
-	if !omitAttrs && d.attrsNonEmpty(sci, attrs) {
+	if withAttrs {
 		dst = d.jsonAttrs(dst, sci, attrs)
 		wrote = true
 	}
@@ -290,6 +314,9 @@ func (d *decoder) jsonBody(dst []byte, sci int32, el *elem, container, omitAttrs
 		dst = append(dst, `"#text":`...)
 		dst = d.jsonContent(dst, sci, kids, true)
 		wrote = true
+	}
+	if len(kids) == 0 && len(extra) == 0 {
+		return append(dst, '}'), nil
 	}
 	mark := len(d.kids)
 	if err := d.collectKids(sci, kids); err != nil {
@@ -307,6 +334,7 @@ func (d *decoder) jsonBody(dst []byte, sci int32, el *elem, container, omitAttrs
 			positional++
 			if d.dataName(kr.sc, ce) != nil {
 				named = true
+				break
 			}
 		}
 	}
@@ -431,7 +459,7 @@ func (d *decoder) jsonDataValue(dst []byte, sci int32, e int32) ([]byte, error) 
 	case !hasText && !hasElem:
 		return append(dst, `""`...), nil
 	case hasElem:
-		return d.jsonBody(dst, sci, el, false, true, hasText, nil)
+		return d.jsonBody(dst, sci, el, false, false, hasText, nil)
 	}
 	return d.jsonContent(dst, sci, kids, false), nil
 }

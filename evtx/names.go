@@ -59,6 +59,7 @@ type name struct {
 	s       string // UTF-8
 	xml     string // escaped for XML output
 	jsonKey string // "name": with the name escaped for JSON
+	keyHash uint32 // keyHash of the escaped name, for numbering repeated keys
 	id      nameID
 }
 
@@ -70,6 +71,7 @@ func newName(utf16 []byte) *name {
 		s:       s,
 		xml:     string(appendEscapedString(nil, s, escXMLAttr)),
 		jsonKey: string(key),
+		keyHash: keyHash(key[1 : len(key)-2]),
 		id:      knownNames[s],
 	}
 }

@@ -118,6 +118,7 @@ func (r *Record) DecodeSystem(ev *Event) (err error) {
 	defer guard(&err, r)
 	d := &r.chunk.dec
 	sci, items, err := d.begin(r)
+	d.outStart = 0
 	if err != nil {
 		ev.Reset()
 		return err

@@ -37,6 +37,9 @@ type scope struct {
 	over    int32
 	overVal value
 	depth   int // template and binary XML nesting
+	// arrays and nulls say whether any value is an array or NULL, so that
+	// the per-element checks for them are skipped in the common case.
+	arrays, nulls bool
 }
 
 func (sc *scope) val(idx uint16) value {
@@ -128,6 +131,12 @@ func (d *decoder) openFragment(pos, end, depth int) (int32, []item, error) {
 func (d *decoder) pushScope(sc scope) (int32, error) {
 	if len(d.scopes) >= maxScopesPerCall {
 		return 0, d.errAt(d.rec.start, "too many template instances and array items in one record", len(d.scopes), ErrLimit)
+	}
+	if sc.over < 0 {
+		for _, v := range sc.vals {
+			sc.arrays = sc.arrays || v.typ&typeArray != 0
+			sc.nulls = sc.nulls || v.typ == typeNull
+		}
 	}
 	d.scopes = append(d.scopes, sc)
 	return int32(len(d.scopes) - 1), nil
@@ -226,6 +235,9 @@ func (d *decoder) collectKids(sci int32, items []item) error {
 // rendered (Windows and evtxexport do so; evtx_dump keeps the element).
 func (d *decoder) absent(sci int32, e *elem) bool {
 	sc := &d.scopes[sci]
+	if !e.opt || !sc.nulls {
+		return false
+	}
 	for _, it := range sc.prog.kids(e) {
 		if it.kind == itemSubst && it.opt && sc.val(it.idx).typ == typeNull {
 			return true
@@ -239,7 +251,7 @@ func (d *decoder) absent(sci int32, e *elem) bool {
 // inContent says whether the array is in the content.
 func (d *decoder) arrayIn(sci int32, e *elem) (idx int32, v value, inContent, ok bool) {
 	sc := &d.scopes[sci]
-	if len(sc.vals) == 0 {
+	if !e.subst || !sc.arrays {
 		return 0, value{}, false, false
 	}
 	for _, it := range sc.prog.kids(e) {
@@ -320,7 +332,7 @@ func (d *decoder) classify(sci int32, items []item) (hasText, hasElem bool) {
 		it := &items[i]
 		switch it.kind {
 		case itemText:
-			if sc.prog.texts[it.ref] != "" {
+			if !sc.prog.texts[it.ref].isEmpty(d.data) {
 				hasText = true
 			}
 		case itemCDATA, itemCharRef, itemEntityRef:
@@ -375,7 +387,7 @@ func (d *decoder) appendText(dst []byte, sci int32, items []item, mode escMode) 
 		it := &items[i]
 		switch it.kind {
 		case itemText:
-			dst = appendEscapedString(dst, sc.prog.texts[it.ref], mode)
+			dst = appendValue(dst, d.data, sc.prog.texts[it.ref], mode)
 		case itemSubst:
 			v := sc.val(it.idx)
 			if !isBinXML(v.typ) {
@@ -384,10 +396,10 @@ func (d *decoder) appendText(dst []byte, sci int32, items []item, mode escMode) 
 		case itemCDATA:
 			if mode == escXMLText {
 				dst = append(dst, "<![CDATA["...)
-				dst = append(dst, sc.prog.texts[it.ref]...)
+				dst = appendValue(dst, d.data, sc.prog.texts[it.ref], escNone)
 				dst = append(dst, "]]>"...)
 			} else {
-				dst = appendEscapedString(dst, sc.prog.texts[it.ref], mode)
+				dst = appendValue(dst, d.data, sc.prog.texts[it.ref], mode)
 			}
 		case itemCharRef:
 			if mode == escXMLText || mode == escXMLAttr {

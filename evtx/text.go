@@ -32,6 +32,32 @@ var special = func() (t [4][128]bool) {
 
 const hexDigits = "0123456789abcdef"
 
+// Word-at-a-time tests on four 16-bit lanes that each hold an ASCII
+// character. A lane below n sets its top bit in v-n; the borrow can only
+// make the next lane look smaller, so the tests err on the side of the slow
+// path, never of missing a character.
+const (
+	lanes1   = 0x0001000100010001
+	laneHigh = 0x8000800080008000
+)
+
+func laneBelow(v uint64, n uint64) bool { return (v-n*lanes1)&^v&laneHigh != 0 }
+func laneIs(v uint64, c uint64) bool    { return laneBelow(v^(c*lanes1), 1) }
+
+// needsEscape reports whether any of the four ASCII characters in v might
+// need escaping in mode, or is NUL.
+func needsEscape(v uint64, mode escMode) bool {
+	switch mode {
+	case escJSON:
+		return laneBelow(v, 0x20) || laneIs(v, '"') || laneIs(v, '\\')
+	case escXMLText:
+		return laneBelow(v, 1) || laneIs(v, '&') || laneIs(v, '<') || laneIs(v, '>')
+	case escXMLAttr:
+		return laneBelow(v, 1) || laneIs(v, '&') || laneIs(v, '<') || laneIs(v, '>') || laneIs(v, '"')
+	}
+	return laneBelow(v, 1)
+}
+
 // appendEscapedASCII appends one special ASCII byte c (not NUL) escaped for mode.
 func appendEscapedASCII(dst []byte, c byte, mode escMode) []byte {
 	switch mode {
@@ -76,16 +102,16 @@ func appendUTF16(dst []byte, b []byte, mode escMode) []byte {
 	i := 0
 	for i < len(b)-1 {
 		// Fast path: four ASCII characters without anything to escape.
-		if i+8 <= len(b) {
+		for i+8 <= len(b) {
 			v := binary.LittleEndian.Uint64(b[i:])
-			if v&0xff80ff80ff80ff80 == 0 {
-				c0, c1, c2, c3 := byte(v), byte(v>>16), byte(v>>32), byte(v>>48)
-				if !tab[c0] && !tab[c1] && !tab[c2] && !tab[c3] {
-					dst = append(dst, c0, c1, c2, c3)
-					i += 8
-					continue
-				}
+			if v&0xff80ff80ff80ff80 != 0 || needsEscape(v, mode) {
+				break
 			}
+			dst = append(dst, byte(v), byte(v>>16), byte(v>>32), byte(v>>48))
+			i += 8
+		}
+		if i >= len(b)-1 {
+			break
 		}
 		u := uint16(b[i]) | uint16(b[i+1])<<8
 		i += 2

@@ -134,7 +134,10 @@ func DefaultUserDataNamespace(ev *Event) string {
 //
 // With UserDataName set the payload is written as
 // <UserData><UserDataName xmlns="…"><Name>Value</Name>…</UserDataName></UserData>,
-// so field names must then be XML names; otherwise each field is a
+// so field names must then be XML names (an event with UserDataName and no
+// fields reads back with one empty field named after the wrapper, as readers
+// take an element without children below <UserData> for a field); otherwise
+// each field is a
 // <Data Name="Name">Value</Data> element of <EventData>, or a <Data> element
 // without Name when the field's Name is empty.
 func (w *Writer) Write(ev *Event) error {

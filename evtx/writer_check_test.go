@@ -619,6 +619,10 @@ func buildEvent(root *checkNode, values []checkValue) (evtx.Event, error) {
 			}
 			wrapper := n.children[0]
 			ev.UserDataName = wrapper.name
+			if len(wrapper.children) == 0 {
+				// A wrapper without elements is a field of its own.
+				ev.Fields = append(ev.Fields, evtx.Field{Name: wrapper.name})
+			}
 			for _, leaf := range wrapper.children {
 				v, err := content(leaf)
 				if err != nil {

@@ -143,7 +143,7 @@ func (s *fuzzSource) event() (evtx.Event, []evtx.FieldType) {
 // FuzzWriter writes the events the input describes. Each Write must either
 // succeed or be refused with a *WriteError, and the file must then hold
 // exactly the events that were accepted, in a structure the checker finds
-// sound to the last byte.
+// sound to the last byte and that the package's reader decodes back.
 func FuzzWriter(f *testing.F) {
 	for seed := uint64(0); seed < 8; seed++ {
 		r := rand.New(rand.NewPCG(seed, seed))
@@ -196,4 +196,7 @@ func writeFuzzInput(t *testing.T, data []byte) {
 		t.Fatal(err)
 	}
 	compareEvents(t, withIDs(accepted), got)
+	// The package's reader must decode the same events, and render them.
+	decoded, _ := readBack(t, file.data)
+	compareEvents(t, withIDs(accepted), decoded)
 }

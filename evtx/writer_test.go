@@ -67,8 +67,10 @@ func writeAll(t testing.TB, events []evtx.Event, types [][]evtx.FieldType) []byt
 	return f.data
 }
 
-// withIDs returns the events with the record identifiers the Writer gives
-// them, and Fields never nil, as the checker returns them.
+// withIDs returns the events as readers give them back: with the record
+// identifiers the Writer gives them, Fields never nil, and an empty UserData
+// wrapper as one empty field named after it (an element without children
+// below <UserData> is a field of its own).
 func withIDs(events []evtx.Event) []evtx.Event {
 	out := make([]evtx.Event, len(events))
 	var last uint64
@@ -79,6 +81,9 @@ func withIDs(events []evtx.Event) []evtx.Event {
 		last = ev.RecordID
 		if ev.Fields == nil {
 			ev.Fields = []evtx.Field{}
+		}
+		if ev.UserDataName != "" && len(ev.Fields) == 0 {
+			ev.Fields = []evtx.Field{{Name: ev.UserDataName}}
 		}
 		out[i] = ev
 	}

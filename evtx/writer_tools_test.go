@@ -270,6 +270,10 @@ func compareToolEvent(fl toolFlavour, got *toolEvent, want *evtx.Event, types []
 			return err
 		}
 		fields = wrapper.Leaves
+		if len(fields) == 0 {
+			// A wrapper without elements is a field of its own.
+			fields = []toolElement{{XMLName: wrapper.XMLName}}
+		}
 	case got.EventData != nil:
 		fields = got.EventData.Items
 	}

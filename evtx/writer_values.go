@@ -191,7 +191,7 @@ func wrParseHexInt(text string, bits int) (uint64, error) {
 	return 0, fmt.Errorf("not a %d-bit hex integer: %q", bits, text)
 }
 
-var wrErrNUL = errors.New("text contains a NUL character, which EVTX strings cannot hold")
+var errWriterNUL = errors.New("text contains a NUL character, which EVTX strings cannot hold")
 
 // wrAppendUTF16 appends s as UTF-16LE without a terminator. Invalid UTF-8 and
 // NUL are refused: neither survives a trip through an EVTX reader and back.
@@ -202,7 +202,7 @@ func wrAppendUTF16(dst []byte, s string) ([]byte, error) {
 			return dst, fmt.Errorf("text is not valid UTF-8 at byte %d", i)
 		}
 		if r == 0 {
-			return dst, wrErrNUL
+			return dst, errWriterNUL
 		}
 		if r >= 0x10000 {
 			r1, r2 := utf16.EncodeRune(r)

@@ -77,7 +77,7 @@ func (d *decoder) xmlItems(dst []byte, sci int32, items []item, indent int) ([]b
 			dst = append(dst, it.nm.xml...)
 			if it.ref >= 0 {
 				dst = append(dst, ' ')
-				dst = append(dst, sc.prog.texts[it.ref]...)
+				dst = appendValue(dst, d.data, sc.prog.texts[it.ref], escNone)
 			}
 			dst = append(dst, "?>\n"...)
 		case itemSubst:
@@ -106,7 +106,7 @@ func (d *decoder) xmlItems(dst []byte, sci int32, items []item, indent int) ([]b
 			}
 			dst = appendValue(dst, d.data, v, escXMLText)
 		default:
-			if it.kind == itemText && sc.prog.texts[it.ref] == "" {
+			if it.kind == itemText && sc.prog.texts[it.ref].isEmpty(d.data) {
 				continue
 			}
 			if !inText {

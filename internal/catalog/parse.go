@@ -33,6 +33,7 @@ type LoadError struct {
 	Reason string
 }
 
+// Error formats the error as "catalog: FILE:LINE: REASON".
 func (e *LoadError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("catalog: %s:%d: %s", e.File, e.Line, e.Reason)

@@ -148,6 +148,8 @@ var predicateSpecs = map[string]predicateSpec{
 		"the update failed with one of the entry's codes in at least N different boot sessions", failureRepeatsAcrossBoots),
 	"failed_attempts": leafSpec(argCount, "failed_attempts",
 		"the update failed with one of the entry's codes at least N times", failedAttempts),
+	"installed_attempts": leafSpec(argCount, "installed_attempts",
+		"the update installed at least N times (separate attempts that each ended installed)", installedAttempts),
 	"winreagent_4502_error_phase": leafSpec(argPhase, "winreagent_4502_error_phase",
 		"WinREAgent logged 4502 (WinRE servicing failed) with this ErrorPhase in a boot session where the update failed", winRE4502Phase),
 	"winreagent_4501_after_failure": leafSpec(argBool, "winreagent_4501_after_failure",
@@ -431,6 +433,18 @@ func failedAttempts(c *Context, a arg) (bool, Claim) {
 		ev = append(ev, resultEvidence(f)...)
 	}
 	return len(fs) >= a.n, claimf(ev, "the update failed %d time(s)", "この更新プログラムは %d 回失敗しました", len(fs))
+}
+
+func installedAttempts(c *Context, a arg) (bool, Claim) {
+	var ev []update.Evidence
+	n := 0
+	for _, at := range c.Update.Attempts {
+		if at.Succeeded() {
+			n++
+			ev = append(ev, resultEvidence(at)...)
+		}
+	}
+	return n >= a.n, claimf(ev, "the update installed %d time(s)", "この更新プログラムは %d 回インストールされました", n)
 }
 
 func winRE4502Phase(c *Context, a arg) (bool, Claim) {

@@ -132,6 +132,8 @@ func TestPredicates(t *testing.T) {
 		{"failure_repeats_across_boots: 2", sc(failedThenBoot), false},
 		{"failure_repeats_across_boots: 1", sc(failed), true},
 
+		{"installed_attempts: 1", sc(failedBootInstalled), true},
+		{"installed_attempts: 2", sc(failedBootInstalled), false},
 		{"failed_attempts: 2", sc(failedBootFailAgain), true},
 		{"failed_attempts: 2", sc(failed), false},
 

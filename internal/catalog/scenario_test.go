@@ -188,7 +188,7 @@ var scenarios = []scenario{
 			failOnce(named(h, "KB5034439"), 30, 0x80070643)
 		}},
 	{name: "near miss: kb5034441 failing once, 4502 of another phase", build: 19045, key: "KB5034441",
-		wantEntry: "kb5034441-winre-partition-too-small", wantCase: "single-failure",
+		wantEntry: "kb5034441-winre-partition-too-small", wantCase: "unconfirmed",
 		events: func(h *eventgen.Host) {
 			h.WinREFailed(at(33), 3, 0x80004005)
 			failOnce(named(h, "KB5034441"), 30, 0x80070643)
@@ -198,6 +198,14 @@ var scenarios = []scenario{
 			u := named(h, "KB5034441")
 			failOnce(u, 30, 0x80070643)
 			install(u, 2*60)
+		}},
+	{name: "kb5034441 once with CBS_E_INSUFFICIENT_DISK_SPACE in the Setup log", build: 19045, key: "KB5034441",
+		wantEntry: "kb5034441-winre-partition-too-small", wantCase: "partition-too-small",
+		events: func(h *eventgen.Host) {
+			u := h.Update("2024-01 Security Update for Windows 10 Version 22H2 for x64-based Systems (KB5034441)",
+				"b47e2a90-5c13-4d8f-a6e2-9f0c3b71d58e", 1, "KB5034441")
+			u.InstallStarted(at(30))
+			u.Failed(at(32), 0x80070643, 0x800F0828)
 		}},
 	{name: "kb5034440 on Windows 11 21H2 across boots", build: 22000, key: "KB5034440",
 		wantEntry: "kb5034441-winre-partition-too-small", wantCase: "partition-too-small",
@@ -268,6 +276,17 @@ var scenarios = []scenario{
 		events: func(h *eventgen.Host) {
 			h.WUSAFailed(at(30), "Update for Windows (KB5046739)", `C:\temp\windows11.0-kb5046739-x64.msu`, 0x800f0991)
 		}},
+
+	{name: "kb5068966 installing again and again", build: 26200, key: "KB5068966",
+		wantEntry: "kb5068966-hotpatch-reinstall-loop", wantCase: "reinstall-loop",
+		events: func(h *eventgen.Host) {
+			u := named(h, "KB5068966")
+			install(u, 30)
+			install(u, day)
+			install(u, 2*day)
+		}},
+	{name: "near miss: kb5068966 installed once", build: 26200, key: "KB5068966",
+		events: func(h *eventgen.Host) { install(named(h, "KB5068966"), 30) }},
 
 	// Generic codes.
 	{name: "0x80242014 before the restart", build: 19045, key: "KB5055518",

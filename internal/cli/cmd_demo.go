@@ -40,7 +40,8 @@ temporary folder named on stderr. Report flags are those of 'wuguard triage'.
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), io, &o)
+			quiet, _ := cmd.Flags().GetBool("quiet")
+			return runDemo(cmd.Context(), io, &o, quiet)
 		},
 	}
 	o.addFlags(c)
@@ -48,7 +49,7 @@ temporary folder named on stderr. Report flags are those of 'wuguard triage'.
 	return c
 }
 
-func runDemo(ctx context.Context, io stdio, o *demoOptions) error {
+func runDemo(ctx context.Context, io stdio, o *demoOptions, quiet bool) error {
 	if err := o.check(); err != nil {
 		return err
 	}
@@ -59,7 +60,10 @@ func runDemo(ctx context.Context, io stdio, o *demoOptions) error {
 	if _, err := demo.Write(dir); err != nil {
 		return fmt.Errorf("failed to write demo logs: %w", err)
 	}
-	io.hintf("demo logs written to %s; 'wuguard triage %s' reads them again", dir, dir)
+	// A temporary folder is always named: the user has no other way to find it.
+	if !quiet || o.out == "" {
+		io.hintf("demo logs written to %s; 'wuguard triage %s' reads them again", dir, dir)
+	}
 	return runTriage(ctx, io, &o.reportOptions, []string{dir})
 }
 

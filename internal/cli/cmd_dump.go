@@ -48,7 +48,12 @@ EXAMPLES
   wuguard dump --threads 1 evidence/ > all.jsonl
 
 ` + exitStatusHelp,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("dump needs at least one PATH (an .evtx file or a folder)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			quiet, _ := cmd.Flags().GetBool("quiet")
 			return runDump(cmd.Context(), io, globalOptions{quiet: quiet}, opts, args)

@@ -35,7 +35,6 @@ const (
 	ImageCmd        = `C:\Windows\System32\cmd.exe`
 	ImageMshta      = `C:\Windows\System32\mshta.exe`
 	ImageReg        = `C:\Windows\System32\reg.exe`
-	ImageRegedit    = `C:\Windows\regedit.exe`
 )
 
 // originalFileNames are the PE version resource names Sysmon reports as

@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wuguard/wuguard/evtx"
 	"github.com/wuguard/wuguard/internal/event"
 	"github.com/wuguard/wuguard/internal/eventgen"
 	"github.com/wuguard/wuguard/internal/input"
@@ -173,9 +174,44 @@ var (
 
 func newHost(name string) *eventgen.Host { return eventgen.NewHost(name, 19045, 5737) }
 
-// huntHosts hunts the hosts' logs with the built-in rules, one file per
-// computer and channel as Windows keeps them.
+// huntHosts writes the hosts' logs as EVTX files, one per computer and
+// channel as Windows keeps them, and hunts the folder with rules through the
+// same reader wuguard hunt uses.
 func huntHosts(t *testing.T, rules *Rules, hosts ...*eventgen.Host) *Report {
+	t.Helper()
+	dir := t.TempDir()
+	for _, h := range hosts {
+		for name, events := range h.Files() {
+			path := filepath.Join(dir, h.Computer, name)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			w, err := evtx.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range events {
+				if err := w.Write(&events[i]); err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rep, err := Run(context.Background(), rules, []string{dir}, Options{Threads: 2}, func(d input.Damage) {
+		t.Errorf("damaged input: %+v", d)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// huntInMemory hunts the hosts' events without writing them to files, for
+// script blocks larger than the 64 KiB chunk an EVTX record must fit in.
+func huntInMemory(t *testing.T, rules *Rules, hosts ...*eventgen.Host) *Report {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string][]*event.Event{}

@@ -2,6 +2,8 @@ package input
 
 import (
 	"context"
+	"runtime"
+	"sync"
 
 	"github.com/wuguard/wuguard/evtx"
 	"github.com/wuguard/wuguard/internal/event"
@@ -12,11 +14,13 @@ import (
 type Filter func(provider string, eventID uint16) bool
 
 // ReadFiltered is [Read] for readers that want few of the events in a file
-// (triage keeps Windows Update, servicing and boot events of a System log):
-// events that want rejects never reach fn. For EVTX files it decodes each
-// record's System block first and the payload only for wanted records, which
-// costs noticeably less than decoding every payload.
-func ReadFiltered(ctx context.Context, f File, want Filter, fn Handler, damage func(Damage)) error {
+// (triage keeps the Windows Update, servicing and boot events of a System
+// log): events that want rejects never reach fn. For EVTX files it decodes
+// each record's System block first and the payload only for wanted records,
+// and it decodes the chunks of a file in parallel (threads; 0 means one per
+// CPU) while fn still sees the events in file order. want must be safe for
+// concurrent use.
+func ReadFiltered(ctx context.Context, f File, want Filter, threads int, fn Handler, damage func(Damage)) error {
 	if f.Kind != KindEVTX {
 		return Read(ctx, f, func(e *event.Event) error {
 			if !want(e.Provider, e.EventID) {
@@ -31,33 +35,107 @@ func ReadFiltered(ctx context.Context, f File, want Filter, fn Handler, damage f
 		return nil
 	}
 	defer ef.Close()
-	ev := event.Event{Source: event.Source{File: f.Path, Format: event.FormatEVTX}}
-	for c, err := range ef.Chunks() {
-		if err := ctx.Err(); err != nil {
-			return err
+	n := ef.NumChunks()
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	threads = max(1, min(threads, n))
+
+	// Each chunk's wanted events and damage are kept until the chunks before
+	// it are handed over. Wanted events are few, so this stays small.
+	type chunkResult struct {
+		events []event.Event
+		damage []error
+		done   chan struct{}
+	}
+	results := make([]chunkResult, n)
+	for i := range results {
+		results[i].done = make(chan struct{})
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	slots := make(chan int)
+	var wg sync.WaitGroup
+	// Stop the feeder first, then wait for the workers, so that an early
+	// return leaves no goroutine behind and no chunk decoded for nothing.
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	for range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := new(evtx.Chunk)
+			var sys evtx.Event
+			for i := range slots {
+				r := &results[i]
+				r.events, r.damage = filterChunk(ef, i, c, &sys, f.Path, want)
+				close(r.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(slots)
+		for i := 0; i < n; i++ {
+			select {
+			case slots <- i:
+			case <-ctx.Done():
+				return
+			}
 		}
-		if err != nil {
+	}()
+	for i := range results {
+		r := &results[i]
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for _, err := range r.damage {
 			damage(EVTXDamage(f.Path, err))
-			continue
 		}
-		for r, err := range c.Records() {
-			if err == nil {
-				err = r.DecodeSystem(&ev.Event)
-			}
-			if err == nil && want(ev.Provider, ev.EventID) {
-				err = r.Decode(&ev.Event)
-			} else if err == nil {
-				continue
-			}
-			if err != nil {
-				damage(EVTXDamage(f.Path, err))
-				continue
-			}
-			ev.Source.Offset = r.Offset
-			if err := fn(&ev); err != nil {
+		for j := range r.events {
+			if err := fn(&r.events[j]); err != nil {
 				return err
 			}
 		}
+		r.events, r.damage = nil, nil
+	}
+	if err := ef.MissingChunks(); err != nil {
+		damage(EVTXDamage(f.Path, err))
 	}
 	return nil
+}
+
+// filterChunk reads chunk slot i into c and returns its wanted events, each
+// decoded into an Event of its own, and the damage met.
+func filterChunk(ef *evtx.File, i int, c *evtx.Chunk, sys *evtx.Event, path string, want Filter) ([]event.Event, []error) {
+	var events []event.Event
+	var damage []error
+	ok, err := ef.ReadChunk(i, c)
+	if err != nil {
+		return nil, []error{err}
+	}
+	if !ok {
+		return nil, nil
+	}
+	for r, err := range c.Records() {
+		if err == nil {
+			err = r.DecodeSystem(sys)
+		}
+		if err == nil && !want(sys.Provider, sys.EventID) {
+			continue
+		}
+		var e event.Event
+		if err == nil {
+			err = r.Decode(&e.Event)
+		}
+		if err != nil {
+			damage = append(damage, err)
+			continue
+		}
+		e.Source = event.Source{File: path, Format: event.FormatEVTX, Offset: r.Offset}
+		events = append(events, e)
+	}
+	return events, damage
 }

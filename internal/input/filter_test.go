@@ -3,6 +3,7 @@ package input_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wuguard/wuguard/evtx"
@@ -32,7 +33,7 @@ func TestReadFilteredMatchesRead(t *testing.T) {
 	if err := input.Read(context.Background(), f, keep(&all), noDamage); err != nil {
 		t.Fatal(err)
 	}
-	if err := input.ReadFiltered(context.Background(), f, want, keep(&filtered), noDamage); err != nil {
+	if err := input.ReadFiltered(context.Background(), f, want, 3, keep(&filtered), noDamage); err != nil {
 		t.Fatal(err)
 	}
 	var expected []event.Event
@@ -54,5 +55,26 @@ func TestReadFilteredMatchesRead(t *testing.T) {
 				t.Fatalf("event %d field %d: %v vs %v", i, j, a.Fields[j], b.Fields[j])
 			}
 		}
+	}
+}
+
+// TestReadFilteredReportsDamageInOrder reads a file with a bad chunk: the
+// damage is reported, and the good chunks around it still give their events.
+func TestReadFilteredReportsDamageInOrder(t *testing.T) {
+	path := filepath.Join(testcorpus.Dir(t, "evtx/omerbenamram"), "sample_with_a_bad_chunk_magic.evtx")
+	f := input.File{Path: path, Kind: input.KindEVTX}
+	all := func(string, uint16) bool { return true }
+	var readDamage, filteredDamage []string
+	var readN, filteredN int
+	if err := input.Read(context.Background(), f, func(*event.Event) error { readN++; return nil },
+		func(d input.Damage) { readDamage = append(readDamage, d.String()) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := input.ReadFiltered(context.Background(), f, all, 4, func(*event.Event) error { filteredN++; return nil },
+		func(d input.Damage) { filteredDamage = append(filteredDamage, d.String()) }); err != nil {
+		t.Fatal(err)
+	}
+	if readN == 0 || filteredN != readN || len(readDamage) == 0 || strings.Join(filteredDamage, "|") != strings.Join(readDamage, "|") {
+		t.Fatalf("Read: %d events, damage %v; ReadFiltered: %d events, damage %v", readN, readDamage, filteredN, filteredDamage)
 	}
 }

@@ -151,7 +151,8 @@ func KindByName(path string) Kind {
 		return KindXML
 	case strings.HasSuffix(base, ".jsonl"), strings.HasSuffix(base, ".ndjson"), strings.HasSuffix(base, ".json"):
 		return KindJSONL
-	case strings.HasPrefix(base, "windowsupdate") && strings.HasSuffix(base, ".log"):
+	case strings.HasPrefix(base, "windowsupdate") && strings.HasSuffix(base, ".log"),
+		base == "reportingevents.log": // the WindowsUpdate.log reader reads its REPORT EVENT columns
 		return KindWindowsUpdateLog
 	case base == "cbs.log", strings.HasPrefix(base, "cbspersist_") && strings.HasSuffix(base, ".log"):
 		return KindCBSLog

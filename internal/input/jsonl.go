@@ -359,15 +359,17 @@ func (c *jsonConverter) event(v *jsonValue) error {
 	}
 	if user := e.get("UserData"); user != nil && user.kind == 'o' {
 		for i, k := range user.keys {
-			if strings.HasPrefix(k, "#") || user.items[i].kind != 'o' {
+			if strings.HasPrefix(k, "#") || k == "xmlns" {
 				continue
 			}
-			if c.ev.UserDataName == "" {
-				c.ev.UserDataName = k
-			}
-			if err := c.leaves(user.items[i]); err != nil {
+			// Like the EVTX reader, only the first wrapper counts, and a
+			// wrapper without elements is a field of its own (leaf
+			// handles both cases).
+			c.ev.UserDataName = k
+			if err := c.leaf(k, user.items[i]); err != nil {
 				return err
 			}
+			break
 		}
 	}
 	return nil
@@ -592,7 +594,7 @@ func (c *jsonConverter) leaf(name string, v *jsonValue) error {
 		}
 		children := 0
 		for _, k := range v.keys {
-			if !strings.HasPrefix(k, "#") {
+			if !strings.HasPrefix(k, "#") && k != "xmlns" {
 				children++
 			}
 		}

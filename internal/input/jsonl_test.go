@@ -159,6 +159,23 @@ func TestJSONUserDataDuplicatesAndNesting(t *testing.T) {
 	}
 }
 
+func TestJSONUserDataWrapperWithoutElements(t *testing.T) {
+	// As the EVTX reader decodes it: the wrapper is a field of its own.
+	for user, want := range map[string]string{
+		`{"LogFileCleared":{"#attributes":{"xmlns":"urn:x"}}}`: `[{LogFileCleared }]`,
+		`{"LogFileCleared":null}`:                              `[{LogFileCleared }]`,
+		`{"Note":"text only"}`:                                 `[{Note text only}]`,
+		`{"Note":{"#text":"text only"}}`:                       `[{Note text only}]`,
+		`{"W":{"xmlns":"urn:x","a":1}}`:                        `[{a 1}]`,
+		`{"W":{"a":1},"V":"second"}`:                           `[{a 1}]`,
+	} {
+		c := collectJSON(t, []byte(`{"Event":{"System":{"EventID":1},"UserData":`+user+`}}`))
+		if len(c.events) != 1 || fmt.Sprint(c.events[0].Fields) != want {
+			t.Errorf("%s: got %+v, damage %v; want %s", user, c.events, c.damage, want)
+		}
+	}
+}
+
 func TestJSONEventDataShapes(t *testing.T) {
 	cases := []struct {
 		data string

@@ -93,6 +93,9 @@ type xmlScanner struct {
 	fields   int
 	// systemSeen records a <System> child of the current event.
 	systemSeen bool
+	// wrappers counts the elements below <UserData>; like the EVTX reader,
+	// only the first one's leaves are fields.
+	wrappers int
 }
 
 // xmlFrame is an open element inside an <Event>.
@@ -157,6 +160,7 @@ func (s *xmlScanner) event(start xml.StartElement, at int64) error {
 	s.stack = append(s.stack[:0], xmlFrame{name: start.Name})
 	s.fields = 0
 	s.systemSeen = false
+	s.wrappers = 0
 	var problem error // a value that does not parse; the XML goes on
 	for len(s.stack) > 0 {
 		if s.in.pos()-at > maxXMLEvent {
@@ -241,8 +245,11 @@ func (s *xmlScanner) open() error {
 	if depth == 1 && s.path(1) == "System" {
 		s.systemSeen = true
 	}
-	if depth == 2 && s.path(1) == "UserData" && s.ev.UserDataName == "" {
-		s.ev.UserDataName = s.path(2)
+	if depth == 2 && s.path(1) == "UserData" {
+		s.wrappers++
+		if s.wrappers == 1 {
+			s.ev.UserDataName = s.path(2)
+		}
 	}
 	if depth != 2 || s.path(1) != "System" {
 		return nil
@@ -291,7 +298,11 @@ func (s *xmlScanner) close() error {
 			}
 		}
 		return s.addField(name, text)
-	case depth >= 3 && s.path(1) == "UserData" && !el.hasChild:
+	case depth >= 3 && s.path(1) == "UserData" && !el.hasChild && s.wrappers == 1:
+		return s.addField(el.name.Local, text)
+	case depth == 2 && s.path(1) == "UserData" && !el.hasChild && s.wrappers == 1:
+		// A wrapper without elements is a field of its own, as the EVTX
+		// reader decodes it.
 		return s.addField(el.name.Local, text)
 	}
 	return nil

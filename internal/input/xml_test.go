@@ -230,6 +230,22 @@ func TestXMLUserDataNestedLeaves(t *testing.T) {
 	}
 }
 
+func TestXMLUserDataWrapperWithoutElements(t *testing.T) {
+	// As the EVTX reader decodes it: the wrapper is a field of its own.
+	for doc, want := range map[string]string{
+		`<Event><System/><UserData><LogFileCleared xmlns="urn:x"/></UserData></Event>`: `[{LogFileCleared }]`,
+		`<Event><System/><UserData><Note>text only</Note></UserData></Event>`:          `[{Note text only}]`,
+		`<Event><System/><UserData><W><a>1</a></W></UserData></Event>`:                 `[{a 1}]`,
+		`<Event><System/><UserData>loose text<W><a>1</a></W></UserData></Event>`:       `[{a 1}]`,
+		`<Event><System/><UserData><W><a>1</a></W><V>second</V></UserData></Event>`:    `[{a 1}]`,
+	} {
+		c := collectXML(t, []byte(doc))
+		if len(c.events) != 1 || fmt.Sprint(c.events[0].Fields) != want {
+			t.Errorf("%s: got %+v, damage %v; want %s", doc, c.events, c.damage, want)
+		}
+	}
+}
+
 func TestXMLDataWithMarkupKeepsText(t *testing.T) {
 	doc := `<Event><System><EventID>1</EventID></System><EventData><Data Name="a">x<b>y</b>z</Data><Data Name="c"><![CDATA[<raw & text>]]></Data><Binary/></EventData></Event>`
 	c := collectXML(t, []byte(doc))

@@ -81,7 +81,7 @@ var english = labels{
 	hostLine: func(s triage.Summary) string {
 		parts := []string{}
 		if s.NeedsAction > 0 {
-			parts = append(parts, fmt.Sprintf("%d need action", s.NeedsAction))
+			parts = append(parts, plural(s.NeedsAction, "needs action", "need action"))
 		}
 		if s.FalseAlarm > 0 {
 			parts = append(parts, plural(s.FalseAlarm, "false alarm", "false alarms"))

@@ -29,12 +29,14 @@
 //     LegacyUpdate/LegacyUpdate issue 115);
 //   - MicrosoftDocs/SupportArticles-docs troubleshoot-windows-update-error-0x80070490.md
 //     (newer Get-WindowsUpdateLog lines with "srcfile_cppNNN [Component]",
-//     "Installer completed. Process return code = ..., result = ..."), the
-//     same repository's Configuration Manager update troubleshooting pages
-//     ("Starting install of CBS update <GUID>", "Completed install of CBS
-//     update with type=3, requiresReboot=1, installerError=0, hr=0x0") and
-//     the Windows XP-era WindowsUpdate.log walkthrough ("** START **  Agent:
-//     Installing updates", "*   Title = ", "*   UpdateId = {...}.100");
+//     "Installer completed. Process return code = ..., result = ...");
+//   - a Configuration Manager software-update troubleshooting guide quoting a
+//     2014 WindowsUpdate.log ("Starting install of CBS update <GUID>",
+//     "Completed install of CBS update with type=3, requiresReboot=1,
+//     installerError=0, hr=0x0") and a Windows Update Agent walkthrough
+//     quoting a 2005 one ("** START **  Agent: Installing updates",
+//     "*   Title = ", "*   UpdateId = {...}.100", "Bundles 1 updates:"),
+//     both found in the public code-search index;
 //   - LegacyUpdate/LegacyUpdate issue 8 and proxb/PoshPAIG issue 18
 //     (tab-separated Windows 7/Vista lines, "Logging initialized", COMAPI
 //     banners, "WARNING: Exit code = 0x80240024");

@@ -114,8 +114,3 @@ type Entry struct {
 	Boot bool
 	Text string // the message part of the line
 }
-
-// reset clears every per-line field and keeps the file identity.
-func (e *Entry) reset(log, file string) {
-	*e = Entry{Log: log, File: file}
-}

@@ -107,6 +107,8 @@ type PendingRestart struct {
 	// Until is the boot that ended the wait; null while still pending.
 	Until    *time.Time        `json:"until"`
 	Evidence []update.Evidence `json:"evidence"`
+	// ClearedBy holds the records of the boot that ended the wait.
+	ClearedBy []update.Evidence `json:"cleared_by"`
 }
 
 // Boot is one start of Windows.
@@ -125,6 +127,9 @@ type Update struct {
 	Title    string `json:"title"`
 	// Status is installed, pending-restart, failed or unknown.
 	Status string `json:"status"`
+	// StatusAt is when the lifecycle's status was reached (the result or the
+	// restart request it rests on); zero when no result is logged.
+	StatusAt time.Time `json:"status_at"`
 	// Assessment is ok, false-alarm, needs-action or investigate.
 	Assessment     string          `json:"assessment"`
 	ReportedErrors []ReportedError `json:"reported_errors"`

@@ -30,7 +30,8 @@ type Options struct {
 	Lang string
 	// Now stamps the report; tests fix it for golden files.
 	Now func() time.Time
-	// Threads is how many files are read at once; 0 means one per CPU.
+	// Threads is how many files, and chunks within an EVTX file, are read at
+	// once; 0 means one per CPU.
 	Threads int
 }
 
@@ -71,7 +72,7 @@ func Run(ctx context.Context, paths []string, opts Options, damage func(input.Da
 			defer wg.Done()
 			for i := range next {
 				r := &results[i]
-				r.obs, r.events, r.text, r.err = readFile(ctx, files[i], countDamage)
+				r.obs, r.events, r.text, r.err = readFile(ctx, files[i], threads, countDamage)
 			}
 		}()
 	}
@@ -104,14 +105,14 @@ feed:
 
 // readFile returns the observations of one file and how many events and
 // text lines gave them.
-func readFile(ctx context.Context, f input.File, damage func(input.Damage)) (obs []update.Observation, events, lines int, err error) {
+func readFile(ctx context.Context, f input.File, threads int, damage func(input.Damage)) (obs []update.Observation, events, lines int, err error) {
 	switch f.Kind {
 	case input.KindWindowsUpdateLog, input.KindCBSLog:
 		return readTextLog(ctx, f, damage)
 	}
 	// Most records of a System log are about other things: they are skipped
 	// before their payload is decoded.
-	err = input.ReadFiltered(ctx, f, update.Wanted, func(e *event.Event) error {
+	err = input.ReadFiltered(ctx, f, update.Wanted, threads, func(e *event.Event) error {
 		n := len(obs)
 		obs = update.AppendFromEvent(obs, e)
 		if len(obs) > n {

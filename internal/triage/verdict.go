@@ -36,7 +36,10 @@ func analyzeHost(h *update.Host, cat *catalog.Catalog, lang string) Host {
 		host.TextLogs = &TextLogClock{UTCOffset: FormatUTCOffset(-h.TextOffset), Source: h.TextOffsetSource, Pairs: h.TextOffsetPairs}
 	}
 	for _, p := range h.PendingRestarts {
-		pr := PendingRestart{Key: p.Key, Title: p.Title, Since: p.Since, Evidence: p.Evidence}
+		pr := PendingRestart{Key: p.Key, Title: p.Title, Since: p.Since, Evidence: p.Evidence, ClearedBy: p.ClearedBy}
+		if pr.ClearedBy == nil {
+			pr.ClearedBy = []update.Evidence{}
+		}
 		if !p.Until.IsZero() {
 			until := p.Until
 			pr.Until = &until
@@ -86,6 +89,7 @@ func judge(h *update.Host, u *update.Update, cat *catalog.Catalog, lang string) 
 		UpdateID:       u.UpdateID,
 		Title:          u.Title,
 		Status:         string(u.Status),
+		StatusAt:       u.StatusAt,
 		ReportedErrors: reportedErrors(u),
 		Attempts:       attempts(u),
 		Evidence:       []Claim{},

@@ -105,7 +105,12 @@ type Attempt struct {
 type startStep struct {
 	kind     Kind
 	provider string
+	at       time.Time
 }
+
+// restartStepWindow is how far apart two starts of the same step in the same
+// log must be to count as two attempts.
+const restartStepWindow = 30 * time.Minute
 
 // Failed reports whether the attempt ended in an install failure.
 func (a *Attempt) Failed() bool { return a.Result == ResultFailed }
@@ -343,7 +348,7 @@ func (h *Host) index() {
 			s := h.Session(o.Time)
 			h.CBSBySession[s] = append(h.CBSBySession[s], ServicingRecord{Observation: o, lower: strings.ToLower(o.Text)})
 		}
-		if strings.EqualFold(o.Evidence.Provider, providerWU) || o.Evidence.Provider == LogWindowsUpdate {
+		if fromWindowsUpdate(&o.Evidence) {
 			h.wuRuns = append(h.wuRuns, i)
 		}
 	}
@@ -466,7 +471,55 @@ func assignKeys(obs []Observation) []string {
 			keys[i] = "title:" + o.Title
 		}
 	}
+	joinRollupFix(obs, keys)
 	return keys
+}
+
+// rollupJoinWindow is how close a cumulative update's install start and its
+// RollupFix package's first CBS line must be to be taken as one install.
+const rollupJoinWindow = time.Hour
+
+// joinRollupFix gives the CBS package of a cumulative update its KB. CBS
+// names a monthly cumulative update's package
+// "Package_for_RollupFix~…~19041.5737.1.7", with no KB in it, so its lines
+// would form an update of their own. When exactly one cumulative update
+// (by title) started installing within an hour of the package's first line,
+// the package is that update.
+func joinRollupFix(obs []Observation, keys []string) {
+	first := map[string]time.Time{}
+	for i, o := range obs {
+		if strings.HasPrefix(keys[i], "package:Package_for_RollupFix") {
+			if t, ok := first[keys[i]]; !ok || o.Time.Before(t) {
+				first[keys[i]] = o.Time
+			}
+		}
+	}
+	if len(first) == 0 {
+		return
+	}
+	join := map[string]string{}
+	for pkg, t := range first {
+		candidate := ""
+		for i, o := range obs {
+			if o.Kind != KindInstallStarted || !strings.HasPrefix(keys[i], "KB") ||
+				!strings.Contains(strings.ToLower(o.Title), "cumulative update") || (o.Time.Sub(t)).Abs() > rollupJoinWindow {
+				continue
+			}
+			if candidate != "" && candidate != keys[i] {
+				candidate = ""
+				break
+			}
+			candidate = keys[i]
+		}
+		if candidate != "" {
+			join[pkg] = candidate
+		}
+	}
+	for i := range keys {
+		if kb, ok := join[keys[i]]; ok {
+			keys[i] = kb
+		}
+	}
 }
 
 // role is what an observation does to an attempt.
@@ -538,11 +591,12 @@ func belongs(a *Attempt, o Observation) bool {
 		if r != roleStart {
 			return true
 		}
-		// A second start of the same step in the same log means the first
-		// attempt's end is missing from the logs; the same step reported by
-		// two logs (WindowsUpdateClient 43 and Servicing 1) is one start.
+		// The same step reported by two logs (WindowsUpdateClient 43 and
+		// Servicing 1), or twice by one log within minutes (WindowsUpdate.log's
+		// Agent and Handler lines), is one start. The same step again later
+		// means the first attempt's end is missing from the logs.
 		for _, st := range a.starts {
-			sameStep := st.kind == o.Kind && strings.EqualFold(st.provider, o.Evidence.Provider)
+			sameStep := st.kind == o.Kind && strings.EqualFold(st.provider, o.Evidence.Provider) && o.Time.Sub(st.at) > restartStepWindow
 			if sameStep || (o.Kind == KindDownloadStarted && st.kind == KindInstallStarted) {
 				return false
 			}
@@ -572,9 +626,12 @@ func addToAttempt(a *Attempt, o Observation) {
 	r, outcome := roleOf(o.Kind)
 	switch r {
 	case roleStart:
-		st := startStep{o.Kind, o.Evidence.Provider}
-		if !slices.Contains(a.starts, st) {
-			a.starts = append(a.starts, st)
+		known := false
+		for _, st := range a.starts {
+			known = known || st.kind == o.Kind && st.provider == o.Evidence.Provider
+		}
+		if !known {
+			a.starts = append(a.starts, startStep{o.Kind, o.Evidence.Provider, o.Time})
 		}
 	case roleResult:
 		if a.Result == ResultNone {
@@ -589,7 +646,7 @@ func addToAttempt(a *Attempt, o Observation) {
 		if !a.HasCode(o.ErrorCode) {
 			a.Codes = append(a.Codes, o.ErrorCode)
 		}
-		fromWU := strings.EqualFold(o.Evidence.Provider, providerWU) || o.Evidence.Provider == LogWindowsUpdate
+		fromWU := fromWindowsUpdate(&o.Evidence)
 		if !a.HasError || (fromWU && !a.errorFromWU) {
 			a.ErrorCode, a.HasError, a.errorFromWU = o.ErrorCode, true, fromWU
 		}

@@ -1,7 +1,7 @@
 package update
 
 import (
-	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -126,8 +126,6 @@ type Observation struct {
 	Evidence Evidence
 }
 
-// kbPattern finds "KB5057589" in titles ("… (KB5057589)") and in CBS package
-// names ("Package_for_KB5057589~31bf…"), where \b would not see a boundary.
 // detach copies every string of o, so that o no longer shares memory with a
 // reader's buffers, which input.Handler allows readers to reuse.
 func (o *Observation) detach() {
@@ -138,31 +136,54 @@ func (o *Observation) detach() {
 	}
 }
 
-var kbPattern = regexp.MustCompile(`(?i)(?:^|[^a-z0-9])KB ?(\d{6,8})(?:$|[^0-9])`)
-
-// ExtractKB returns the first KB number in s as "KB1234567", or "".
+// ExtractKB returns the first KB number in s as "KB1234567", or "". It finds
+// them in titles ("… (KB5057589)"), CBS package names
+// ("Package_for_KB5057589~31bf…") and .msu names ("…-kb5057589-x64.msu"):
+// "KB", an optional space, then 6 to 8 digits, not preceded by a letter or
+// digit nor followed by a digit.
 func ExtractKB(s string) string {
-	m := kbPattern.FindStringSubmatch(s)
-	if m == nil {
-		return ""
-	}
-	return "KB" + m[1]
+	kb, _ := nextKB(s)
+	return kb
 }
 
 // extractKBs returns every distinct KB number in s, in order.
 func extractKBs(s string) []string {
 	var kbs []string
-	for _, m := range kbPattern.FindAllStringSubmatch(s, -1) {
-		kb := "KB" + m[1]
-		dup := false
-		for _, k := range kbs {
-			dup = dup || k == kb
+	for {
+		kb, rest := nextKB(s)
+		if kb == "" {
+			return kbs
 		}
-		if !dup {
+		if !slices.Contains(kbs, kb) {
 			kbs = append(kbs, kb)
 		}
+		s = rest
 	}
-	return kbs
+}
+
+// nextKB finds the first KB number in s and returns it with the text after it.
+func nextKB(s string) (kb, rest string) {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i]|0x20 != 'k' || s[i+1]|0x20 != 'b' || (i > 0 && isAlnum(s[i-1])) {
+			continue
+		}
+		j := i + 2
+		if s[j] == ' ' {
+			j++
+		}
+		k := j
+		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+			k++
+		}
+		if n := k - j; n >= 6 && n <= 8 {
+			return "KB" + s[j:k], s[k:]
+		}
+	}
+	return "", ""
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
 }
 
 // NormalizeGUID returns g in lower case without braces, or "" when g is not a
@@ -187,8 +208,16 @@ func NormalizeGUID(g string) string {
 	return g
 }
 
-// Names of the text logs, used as Evidence.Provider for their lines.
+// Names of the text logs, used as Evidence.Provider for their lines (the
+// values of textlog.Entry.Log).
 const (
-	LogWindowsUpdate = "WindowsUpdate.log"
-	LogCBS           = "CBS.log"
+	LogWindowsUpdate   = "WindowsUpdate.log"
+	LogReportingEvents = "ReportingEvents.log"
+	LogCBS             = "CBS.log"
 )
+
+// fromWindowsUpdate reports whether an observation comes from the Windows
+// Update client: its events, WindowsUpdate.log or ReportingEvents.log.
+func fromWindowsUpdate(e *Evidence) bool {
+	return strings.EqualFold(e.Provider, providerWU) || e.Provider == LogWindowsUpdate || e.Provider == LogReportingEvents
+}
