@@ -1310,7 +1310,9 @@ func (l *lexer) nextExpr(r rune) {
 // isCommandChar reports characters that, at the start of a statement, begin
 // a command name rather than an operator: % and ? are the ForEach-Object and
 // Where-Object aliases.
-func isCommandChar(r rune) bool { return r == '%' || r == '?' || r == '*' || r == '/' || r == '\\' || r == '=' }
+func isCommandChar(r rune) bool {
+	return r == '%' || r == '?' || r == '*' || r == '/' || r == '\\' || r == '='
+}
 
 var symbolOperators = []string{
 	"??=", "++", "--", "+=", "-=", "*=", "/=", "%=", "??", "?.", "..", "&&", "||",
