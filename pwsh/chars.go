@@ -94,3 +94,21 @@ func lowerASCII(s string) string {
 	}
 	return s
 }
+
+// decodeRune is utf8.DecodeRuneInString with 0, 0 for an empty string.
+func decodeRune(s string) (rune, int) {
+	if s == "" {
+		return 0, 0
+	}
+	if s[0] < utf8.RuneSelf {
+		return rune(s[0]), 1
+	}
+	return utf8.DecodeRuneInString(s)
+}
+
+func lastRune(s string) (rune, int) {
+	if s == "" {
+		return 0, 0
+	}
+	return utf8.DecodeLastRuneInString(s)
+}

@@ -1,7 +1,7 @@
 package pwsh
 
 import (
-	"encoding/binary"
+	bin "encoding/binary"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -27,14 +27,14 @@ func DecodeText(b []byte) (text, encoding string) {
 	case len(b) >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf:
 		return toValidUTF8(b[3:]), EncodingUTF8BOM
 	case len(b) >= 2 && b[0] == 0xff && b[1] == 0xfe:
-		return decodeUTF16(b[2:], binary.LittleEndian), EncodingUTF16LE
+		return decodeUTF16(b[2:], bin.LittleEndian), EncodingUTF16LE
 	case len(b) >= 2 && b[0] == 0xfe && b[1] == 0xff:
-		return decodeUTF16(b[2:], binary.BigEndian), EncodingUTF16BE
+		return decodeUTF16(b[2:], bin.BigEndian), EncodingUTF16BE
 	}
 	if le, be := looksUTF16(b); le {
-		return decodeUTF16(b, binary.LittleEndian), EncodingUTF16LE
+		return decodeUTF16(b, bin.LittleEndian), EncodingUTF16LE
 	} else if be {
-		return decodeUTF16(b, binary.BigEndian), EncodingUTF16BE
+		return decodeUTF16(b, bin.BigEndian), EncodingUTF16BE
 	}
 	if utf8.Valid(b) {
 		return string(b), EncodingUTF8
@@ -72,7 +72,7 @@ func looksUTF16(b []byte) (le, be bool) {
 	return zeroOdd*10 >= pairs*9 && zeroEven == 0, zeroEven*10 >= pairs*9 && zeroOdd == 0
 }
 
-func decodeUTF16(b []byte, order binary.ByteOrder) string {
+func decodeUTF16(b []byte, order bin.ByteOrder) string {
 	u := make([]uint16, len(b)/2)
 	for i := range u {
 		u[i] = order.Uint16(b[2*i:])
