@@ -115,7 +115,11 @@ func (e *evaluator) launchFromScript(c *callInfo) []value {
 		}
 		parts = append(parts, quoteArg(s))
 	}
+	e.lastOutput = null
 	e.launchLine(strings.Join(parts, " "), c.name, cmd.pos, cmd.end, c.input)
+	if e.lastOutput.k != vNull {
+		return []value{e.lastOutput}
+	}
 	return []value{unknown}
 }
 
@@ -129,7 +133,7 @@ func (e *evaluator) launchLine(line, via string, pos, end int, input []value) {
 	if len(args) == 0 {
 		return
 	}
-	prog := canonicalCommand(args[0].text)
+	prog := programName(args[0].text)
 	rest := func(i int) string {
 		if i >= len(args) {
 			return ""
@@ -202,6 +206,23 @@ func (e *evaluator) launchLine(line, via string, pos, end int, input []value) {
 		}
 		e.download(url, dest, prog, pos, end)
 		e.lastOutput = value{k: vUnknown, tech: techNetwork}
+	case "nslookup":
+		txt := false
+		for _, a := range args[1:] {
+			la := strings.ToLower(a.text)
+			if strings.Contains(la, "=txt") || la == "txt" {
+				txt = true
+			}
+		}
+		for _, a := range args[1:] {
+			if !strings.HasPrefix(a.text, "-") && strings.Contains(a.text, ".") && txt {
+				e.download("dns-txt://"+strings.TrimSuffix(a.text, "."), "", "nslookup", pos, end)
+				break
+			}
+		}
+		if txt {
+			e.lastOutput = value{k: vUnknown, tech: techNetwork}
+		}
 	case "finger":
 		for _, a := range args[1:] {
 			if strings.Contains(a.text, "@") {
@@ -256,8 +277,8 @@ func (e *evaluator) launchLine(line, via string, pos, end int, input []value) {
 				break
 			}
 		}
-		if len(args) > 1 {
-			e.runPath(args[1].text, prog, pos, end)
+		if target := programTarget(prog, args); target != "" {
+			e.runPath(target, prog, pos, end)
 		}
 	case "wscript", "cscript", "explorer":
 		for _, a := range args[1:] {
@@ -271,6 +292,46 @@ func (e *evaluator) launchLine(line, via string, pos, end int, input []value) {
 			e.runPath(args[0].text, via, pos, end)
 		}
 	}
+}
+
+// programName is the lower-case program a command line starts: directory
+// and extension removed, but no PowerShell alias resolution (start is
+// cmd's start, curl is curl.exe).
+func programName(arg string) string {
+	n := strings.TrimSpace(strings.Trim(arg, "\"'"))
+	if i := strings.LastIndexAny(n, `\/`); i >= 0 && i < len(n)-1 {
+		n = n[i+1:]
+	}
+	n = strings.ToLower(n)
+	for _, ext := range []string{".exe", ".com"} {
+		n = strings.TrimSuffix(n, ext)
+	}
+	return n
+}
+
+// programTarget is the file msiexec, regsvr32 or rundll32 is asked to run:
+// the value of /i for msiexec, else the first argument that is not a switch.
+func programTarget(prog string, args []cmdArg) string {
+	for i := 1; i < len(args); i++ {
+		a := args[i].text
+		la := strings.ToLower(a)
+		if prog == "msiexec" && (la == "/i" || la == "/package" || la == "-i") {
+			if i+1 < len(args) {
+				return args[i+1].text
+			}
+			return ""
+		}
+		if strings.HasPrefix(la, "/") || strings.HasPrefix(la, "-") {
+			continue
+		}
+		if prog == "rundll32" {
+			if k := strings.IndexByte(a, ','); k > 0 {
+				return a[:k]
+			}
+		}
+		return a
+	}
+	return ""
 }
 
 // looksLikeHostPath recognises host/path or ip:port/path arguments without
@@ -736,7 +797,7 @@ func (e *evaluator) runHostScript() {
 		if len(args) == 0 {
 			continue
 		}
-		if isLauncher(canonicalCommand(args[0].text)) {
+		if isLauncher(programName(args[0].text)) {
 			e.launchLine(t, "script host", s.pos, s.end, nil)
 		}
 	}

@@ -124,7 +124,7 @@ func (e *evaluator) runCommand(c *command, input []value, piped bool) []value {
 	if h, ok := commandHandlers[ci.name]; ok {
 		return h(e, ci)
 	}
-	if isLauncher(ci.name) {
+	if isLauncher(ci.name) || ci.name == "nslookup" {
 		return e.launchFromScript(ci)
 	}
 	if strings.ContainsAny(name, `\/`) || strings.Contains(name, ".") {
@@ -151,6 +151,9 @@ func (e *evaluator) positionalArgs(c *command) []value {
 
 // bindArgs evaluates the arguments of a call.
 func (e *evaluator) bindArgs(c *command, name string, input []value, piped bool) *callInfo {
+	if a, ok := e.aliases[strings.ToLower(name)]; ok {
+		name = a
+	}
 	ci := &callInfo{cmd: c, name: canonicalCommand(name), named: map[string]value{}, input: input, piped: piped}
 	for i := 0; i < len(c.args); i++ {
 		a := c.args[i]
@@ -247,7 +250,12 @@ func init() {
 		"set-content":            (*evaluator).cmdWriteFile,
 		"add-content":            (*evaluator).cmdWriteFile,
 		"out-file":               (*evaluator).cmdWriteFile,
-		"join-path":              (*evaluator).cmdJoinPath,
+		"join-path": (*evaluator).cmdJoinPath,
+		"set-alias": (*evaluator).cmdSetAlias,
+		"rename-item": (*evaluator).cmdMoveFile,
+		"move-item": (*evaluator).cmdMoveFile,
+		"copy-item": (*evaluator).cmdMoveFile,
+		"new-alias": (*evaluator).cmdSetAlias,
 		"get-content":            unknownOutput,
 		"get-random":             unknownOutput,
 		"read-host":              unknownOutput,
@@ -717,6 +725,35 @@ func (e *evaluator) cmdJoinPath(c *callInfo) []value {
 		return []value{unknown}
 	}
 	return []value{str(strings.TrimRight(a, `\/`) + `\` + strings.TrimLeft(b, `\/`))}
+}
+
+// cmdMoveFile follows a downloaded file that is renamed, moved or copied
+// before it runs.
+func (e *evaluator) cmdMoveFile(c *callInfo) []value {
+	src, ok1 := c.argString(0, "path", "literalpath")
+	dst, ok2 := c.argString(1, "newname", "destination")
+	if !ok1 || !ok2 {
+		return nil
+	}
+	if !strings.ContainsAny(dst, `\/`) {
+		if i := strings.LastIndexAny(src, `\/`); i >= 0 {
+			dst = src[:i+1] + dst
+		}
+	}
+	e.addFact(fact{kind: factWrite, name: c.name, path: dst, pos: c.cmd.pos, end: c.cmd.end})
+	if e.downloads[normPath(src)] {
+		e.downloads[normPath(dst)] = true
+	}
+	return nil
+}
+
+func (e *evaluator) cmdSetAlias(c *callInfo) []value {
+	name, ok1 := c.argString(0, "name")
+	target, ok2 := c.argString(1, "value")
+	if ok1 && ok2 {
+		e.aliases[strings.ToLower(name)] = target
+	}
+	return nil
 }
 
 func (e *evaluator) cmdSecureString(c *callInfo) []value {

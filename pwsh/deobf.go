@@ -133,8 +133,7 @@ func deobfuscate(ctx context.Context, src string, o Options, deadline time.Time)
 		if ev.aborted {
 			note("evaluation limit reached in layer " + itoa(i) + ": it was analysed as text only past that point")
 		}
-		children := ev.sinks
-		sort.SliceStable(children, func(a, b int) bool { return children[a].pos < children[b].pos })
+		children := preferRun(ev.sinks)
 		for _, s := range children {
 			text := strings.TrimSpace(s.text)
 			if text == "" {
@@ -167,6 +166,8 @@ func deobfuscate(ctx context.Context, src string, o Options, deadline time.Time)
 				child.Language = "cmd"
 			case sinkHostScript:
 				child.Language = "script-host"
+			case sinkDecoded:
+				child.Language = sniffLanguage(text)
 			default:
 				child.Language = "powershell"
 			}
@@ -184,6 +185,38 @@ func deobfuscate(ctx context.Context, src string, o Options, deadline time.Time)
 		}
 	}
 	return d
+}
+
+// preferRun orders sinks by position and drops "decoded data" sinks whose
+// text also ran: the layer is better named after how it ran.
+func preferRun(sinks []sink) []sink {
+	ran := map[string]bool{}
+	for _, s := range sinks {
+		if s.kind != sinkDecoded {
+			ran[strings.TrimSpace(s.text)] = true
+		}
+	}
+	out := make([]sink, 0, len(sinks))
+	for _, s := range sinks {
+		if s.kind == sinkDecoded && ran[strings.TrimSpace(s.text)] {
+			continue
+		}
+		out = append(out, s)
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].pos < out[b].pos })
+	return out
+}
+
+// sniffLanguage guesses how decoded text is meant to be read.
+func sniffLanguage(s string) string {
+	if detectLanguage(s) == "command-line" {
+		return "command-line"
+	}
+	low := strings.ToLower(s)
+	if strings.Contains(low, "createobject(") || strings.Contains(low, "wscript.") && !strings.Contains(low, "new-object") {
+		return "script-host"
+	}
+	return "powershell"
 }
 
 func nonNil(s []string) []string {
@@ -239,7 +272,7 @@ func detectLanguage(src string) string {
 	if len(args) == 0 {
 		return "powershell"
 	}
-	if cmdLinePrograms[canonicalCommand(args[0].text)] {
+	if cmdLinePrograms[programName(args[0].text)] {
 		return "command-line"
 	}
 	return "powershell"

@@ -83,7 +83,8 @@ type evaluator struct {
 	sinks     []sink
 	facts     []fact
 	folds     []fold
-	downloads map[string]bool // lower-case destination paths of downloads
+	downloads map[string]bool   // lower-case destination paths of downloads
+	aliases   map[string]string // Set-Alias done by the script
 	// curPos and curEnd are the span of the expression being evaluated,
 	// for facts and sinks found deep inside member calls.
 	curPos, curEnd int
@@ -100,6 +101,7 @@ func newEvaluator(ctx context.Context, src string, lim evalLimits) *evaluator {
 		vars:      map[string]value{},
 		funcs:     map[string]*funcDef{},
 		downloads: map[string]bool{},
+		aliases:   map[string]string{},
 	}
 }
 
@@ -382,13 +384,27 @@ func (e *evaluator) assignTo(target node, v value) {
 		// Element and property assignments: the evaluator does not model
 		// them, so the variable they change becomes unknown.
 		if root := rootVar(target); root != nil {
-			if cur, ok := e.vars[root.name]; ok && cur.k == vHash {
-				if m, ok := target.(*memberNode); ok && m.x == node(root) {
+			cur, ok := e.vars[root.name]
+			m, direct := target.(*memberNode)
+			direct = direct && m.x == node(root)
+			switch {
+			case ok && cur.k == vHash && direct:
+				if name, ok := toString(e.memberNameOf(m)); ok {
+					cur.h.set(name, v)
+					return
+				}
+			case ok && cur.k == vObject:
+				// an object keeps its identity; a property set on it
+				// directly is remembered (ProcessStartInfo.Arguments)
+				if direct {
 					if name, ok := toString(e.memberNameOf(m)); ok {
-						cur.h.set(name, v)
-						return
+						if cur.obj.props == nil {
+							cur.obj.props = map[string]value{}
+						}
+						cur.obj.props[strings.ToLower(name)] = v
 					}
 				}
+				return
 			}
 			e.vars[root.name] = unknownOf(v)
 		}
@@ -460,6 +476,12 @@ func (e *evaluator) eval(n node) value {
 	case *scriptBlock:
 		return value{k: vScript, s: n.text, obj: &object{class: "scriptblock", block: n}}
 	case *binary:
+		if strings.HasSuffix(n.op, "match") {
+			l, r := e.eval(n.l), e.eval(n.r)
+			v = e.binop(n.op, l, r)
+			e.setMatches(n.op, l, r, v)
+			break
+		}
 		if n.op == "-and" || n.op == "-or" {
 			l := e.eval(n.l)
 			if b, ok := truthy(l); ok && b == (n.op == "-or") {
@@ -541,6 +563,39 @@ func (e *evaluator) eval(n node) value {
 		e.recordFold(n, v)
 	}
 	return v
+}
+
+// setMatches sets $matches after -match, as PowerShell does: the groups of
+// a known match, or an unknown carrying the operands' origin (text from a
+// DNS TXT record stays "from the network").
+func (e *evaluator) setMatches(op string, l, r, result value) {
+	if !l.known() || !r.known() {
+		e.vars["matches"] = unknownOf(l, r)
+		return
+	}
+	if op == "-notmatch" || result.k != vBool || result.n == 0 {
+		return
+	}
+	s, ok1 := toString(l)
+	p, ok2 := toString(r)
+	if !ok1 || !ok2 {
+		return
+	}
+	re, ok := compileDotNetRegex(p, op != "-cmatch")
+	if !ok {
+		return
+	}
+	m := re.FindStringSubmatch(s)
+	h := &hashtable{vals: map[string]value{}}
+	for i, g := range m {
+		h.set(itoa(i), str(g))
+	}
+	for i, name := range re.SubexpNames() {
+		if name != "" && i < len(m) {
+			h.set(name, str(m[i]))
+		}
+	}
+	e.vars["matches"] = value{k: vHash, h: h, tech: l.tech}
 }
 
 func (h *hashtable) set(k string, v value) {

@@ -201,6 +201,32 @@ var environment = map[string]string{
 	"windir":                  `C:\WINDOWS`,
 }
 
+// specialFolders are Environment.GetFolderPath results for the stock
+// profile.
+var specialFolders = map[string]string{
+	"mydocuments":           `C:\Users\user\Documents`,
+	"personal":              `C:\Users\user\Documents`,
+	"applicationdata":       `C:\Users\user\AppData\Roaming`,
+	"localapplicationdata":  `C:\Users\user\AppData\Local`,
+	"commonapplicationdata": `C:\ProgramData`,
+	"desktop":               `C:\Users\user\Desktop`,
+	"desktopdirectory":      `C:\Users\user\Desktop`,
+	"userprofile":           `C:\Users\user`,
+	"startup":               `C:\Users\user\AppData\Roaming\Microsoft\Windows\Start Menu\Programs\Startup`,
+	"commonstartup":         `C:\ProgramData\Microsoft\Windows\Start Menu\Programs\StartUp`,
+	"programfiles":          `C:\Program Files`,
+	"programfilesx86":       `C:\Program Files (x86)`,
+	"system":                `C:\WINDOWS\system32`,
+	"systemx86":             `C:\WINDOWS\SysWOW64`,
+	"windows":               `C:\WINDOWS`,
+	"mymusic":               `C:\Users\user\Music`,
+	"mypictures":            `C:\Users\user\Pictures`,
+	"myvideos":              `C:\Users\user\Videos`,
+	"templates":             `C:\Users\user\AppData\Roaming\Microsoft\Windows\Templates`,
+	"internetcache":         `C:\Users\user\AppData\Local\Microsoft\Windows\INetCache`,
+	"commondocuments":       `C:\Users\Public\Documents`,
+}
+
 // envDisplay maps the placeholder paths above back to variable names for
 // reports, longest first.
 var envDisplay = [][2]string{

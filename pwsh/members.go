@@ -235,10 +235,15 @@ func (e *evaluator) staticMember(t, name string, args []value, call bool, m *mem
 			if name == "newline" {
 				return str("\r\n")
 			}
+		case "environment+specialfolder", "environment.specialfolder":
+			return enumVal(name)
 		case "int", "int32", "long", "byte", "char", "short":
 			return unknown
 		}
 		return objVal(&object{class: "method", name: name, target: &value{k: vType, s: t}})
+	}
+	if t == "reflection.assembly" && name == "load" && len(args) > 0 && !args[0].known() && args[0].tech&(techNetwork|techBase64|techDeflate|techGzip|techBxor) != 0 {
+		e.addFact(fact{kind: factLoad, name: "Assembly.load", pos: m.pos, end: m.end})
 	}
 	for _, a := range args {
 		if !a.known() {
@@ -440,6 +445,15 @@ func (e *evaluator) staticMember(t, name string, args []value, call bool, m *mem
 				return str(v).with(techEnvSource)
 			}
 			return unknown
+		case "getfolderpath":
+			s, ok := argStr(0)
+			if !ok {
+				return unknown
+			}
+			if p, ok := specialFolders[strings.ToLower(s)]; ok {
+				return str(p)
+			}
+			return unknown
 		case "expandenvironmentvariables":
 			s, ok := argStr(0)
 			if !ok {
@@ -481,7 +495,11 @@ func (e *evaluator) staticMember(t, name string, args []value, call bool, m *mem
 	case "reflection.assembly":
 		switch name {
 		case "load", "loadfile", "loadfrom", "unsafeloadfrom":
-			e.addFact(fact{kind: factLoad, name: "Assembly." + name, pos: m.pos, end: m.end})
+			// Load(bytes) runs code from memory; Load("Name, Version=...")
+			// and LoadFile(path) are how scripts use installed libraries
+			if name == "load" && len(args) > 0 && (args[0].k == vBytes || args[0].k == vArray) {
+				e.addFact(fact{kind: factLoad, name: "Assembly." + name, pos: m.pos, end: m.end})
+			}
 			return objVal(&object{class: "assembly"})
 		}
 		return unknown
@@ -540,6 +558,10 @@ func (e *evaluator) staticMember(t, name string, args []value, call bool, m *mem
 			return e.construct(tn, args[1:], m.pos, m.end)
 		}
 	case "diagnostics.process":
+		if name == "start" && len(args) == 1 && args[0].k == vObject && args[0].obj.class == "processstartinfo" {
+			e.startInfo(args[0].obj, m.pos, m.end)
+			return objVal(&object{class: "process"})
+		}
 		if name == "start" && len(args) >= 1 {
 			p, ok := toString(args[0])
 			if ok {
@@ -688,6 +710,7 @@ func (e *evaluator) construct(typ string, args []value, pos, end int) value {
 				return unknownOf(args...)
 			}
 			o.data = b
+			o.dataTech = args[0].tech
 		}
 		return value{k: vObject, obj: o, tech: techOf(args)}
 	case "io.compression.deflatestream", "io.compression.gzipstream":
@@ -735,9 +758,18 @@ func (e *evaluator) construct(typ string, args []value, pos, end int) value {
 		return e.joinWith(args[0], "")
 	case "collections.arraylist", "arraylist", "collections.generic.list[object]", "collections.generic.list[string]", "collections.generic.list[byte]":
 		return array(nil)
+	case "diagnostics.processstartinfo":
+		o := &object{class: "processstartinfo", props: map[string]value{}}
+		if len(args) > 0 {
+			o.props["filename"] = args[0]
+		}
+		if len(args) > 1 {
+			o.props["arguments"] = args[1]
+		}
+		return objVal(o)
 	case "security.cryptography.aesmanaged", "security.cryptography.aescryptoserviceprovider",
 		"security.cryptography.rijndaelmanaged", "net.sockets.tcpclient", "net.sockets.tcplistener",
-		"io.filestream", "diagnostics.processstartinfo", "diagnostics.process":
+		"io.filestream", "diagnostics.process":
 		return objVal(&object{class: strings.TrimPrefix(t, "diagnostics."), props: map[string]value{}})
 	}
 	return unknown
@@ -758,6 +790,9 @@ func (e *evaluator) newCOM(progID string) value {
 		return objVal(&object{class: "xmlhttp", props: map[string]value{}})
 	case "wscript.shell":
 		return objVal(&object{class: "wshell"})
+	case "schedule.service":
+		e.addFact(fact{kind: factCommand, name: "schedule.service"})
+		return objVal(&object{class: "taskservice"})
 	case "shell.application":
 		return objVal(&object{class: "shellapp"})
 	case "internetexplorer.application":
@@ -772,7 +807,7 @@ func (e *evaluator) readStream(o *object) ([]byte, tech, bool) {
 	for depth := 0; o != nil && depth < 8; depth++ {
 		switch o.class {
 		case "memorystream":
-			return o.data, 0, true
+			return o.data, o.dataTech, true
 		case "deflatestream", "gzipstream":
 			if o.mode != "decompress" {
 				return nil, 0, false
@@ -1244,6 +1279,7 @@ func (e *evaluator) objectMember(o *object, name string, args []value, call bool
 			if !ok {
 				return unknown
 			}
+			e.decoded(s, t|args[0].tech)
 			return str(s).with(t)
 		case "getbytes":
 			s, ok := argStr(0)
@@ -1298,6 +1334,7 @@ func (e *evaluator) objectMember(o *object, name string, args []value, call bool
 			if !ok {
 				return unknown
 			}
+			e.decoded(s, t|et)
 			return str(s).with(t | et)
 		}
 	case "webclient", "httpclient":
@@ -1335,6 +1372,27 @@ func (e *evaluator) objectMember(o *object, name string, args []value, call bool
 			return unknown
 		case "regwrite":
 			return null
+		}
+		return unknown
+	case "process":
+		if name == "start" {
+			if si, ok := o.props["startinfo"]; ok && si.k == vObject && si.obj.class == "processstartinfo" {
+				e.startInfo(si.obj, 0, 0)
+			}
+			return boolean(true)
+		}
+		if v, ok := o.props[name]; ok {
+			return v
+		}
+		if name == "startinfo" {
+			si := &object{class: "processstartinfo", props: map[string]value{}}
+			o.props["startinfo"] = objVal(si)
+			return objVal(si)
+		}
+		return unknown
+	case "processstartinfo":
+		if v, ok := o.props[name]; ok {
+			return v
 		}
 		return unknown
 	case "shellapp":
@@ -1501,4 +1559,44 @@ func decryptSecureString(s string, key []byte) (string, bool) {
 	}
 	out, _, ok := decodeBytes("unicode", pt)
 	return out, ok
+}
+
+// startInfo launches what a ProcessStartInfo describes.
+func (e *evaluator) startInfo(o *object, pos, end int) {
+	file, ok := toString(o.props["filename"])
+	if !ok || file == "" {
+		e.addFact(fact{kind: factExecUnknown, name: "Process.Start", pos: pos, end: end})
+		return
+	}
+	args, _ := toString(o.props["arguments"])
+	if ws, ok := toString(o.props["windowstyle"]); ok && strings.HasPrefix(strings.ToLower(ws), "h") {
+		e.addFact(fact{kind: factCommand, name: "hidden-window", pos: pos, end: end})
+	}
+	if isLauncher(programName(file)) {
+		e.launchLine(quoteArg(file)+" "+args, "Process.Start", pos, end, nil)
+		return
+	}
+	e.runPath(file, "Process.Start", pos, end)
+}
+
+// decoded records text the script decoded (base64, compression, XOR) as a
+// layer of its own, even when it is not visibly run: it may be written to
+// a file and run later, or passed on in a way the evaluator cannot follow.
+func (e *evaluator) decoded(s string, t tech) {
+	if t&(techBase64|techDeflate|techGzip|techBxor|techHex|techSecureString) == 0 || len(s) < 24 || !mostlyText(s) {
+		return
+	}
+	e.addSink(sinkDecoded, s, t, "decoded data", 0, 0)
+}
+
+// mostlyText reports text that is at least 90% printable characters.
+func mostlyText(s string) bool {
+	bad, n := 0, 0
+	for _, r := range s {
+		n++
+		if r == utf8.RuneError || r < 0x20 && r != '\n' && r != '\r' && r != '\t' {
+			bad++
+		}
+	}
+	return n > 0 && bad*10 <= n
 }

@@ -19,7 +19,8 @@ type obfuscation struct {
 	stringOps   int // -join, -split, -replace, .Replace, .Split, [string]::Join, -bxor
 	longBlobs   int // string literals of 200+ base64 or hex characters
 	specialVars int // ${...} names with non-word characters
-	reordered   int // format strings whose indexes are out of order: "{2}{0}{1}"
+	reordered    int // format strings whose indexes are out of order: "{2}{0}{1}"
+	junkStrings  int // statements that are nothing but a string literal: 'xKq';
 	score       int // 0..100
 }
 
@@ -36,7 +37,7 @@ func measureObfuscation(toks []Token) obfuscation {
 			if strings.ContainsRune(t.Text, '`') {
 				o.ticks += strings.Count(t.Text, "`")
 			}
-			if (t.Kind == Command || t.Kind == Member) && irregularCase(t.Value) {
+			if (t.Kind == Command || t.Kind == Member || t.Kind == Word) && irregularCase(t.Value) {
 				o.randomCase++
 			}
 		case Type:
@@ -80,6 +81,9 @@ func measureObfuscation(toks []Token) obfuscation {
 			if len(t.Value) >= 200 && isBlob(t.Value) {
 				o.longBlobs++
 			}
+			if t.Kind == String && statementStart(toks, i) && i+1 < len(toks) && toks[i+1].Kind == Operator && toks[i+1].Value == ";" {
+				o.junkStrings++
+			}
 		}
 		if t.Kind == Member {
 			switch strings.ToLower(t.Value) {
@@ -101,6 +105,21 @@ func measureObfuscation(toks []Token) obfuscation {
 	}
 	o.score = o.computeScore()
 	return o
+}
+
+// statementStart reports a token that begins a statement.
+func statementStart(toks []Token, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		switch p := toks[j]; {
+		case p.Kind == Comment:
+			continue
+		case p.Kind == NewLine, p.Kind == Operator && p.Value == ";", p.Kind == GroupStart && p.Value == "{":
+			return true
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func isStringTok(t Token) bool {
@@ -169,7 +188,10 @@ func (o obfuscation) computeScore() int {
 	per := func(n int) float64 { return float64(n) * 100 / float64(o.tokens) }
 	s := 0.0
 	s += min(40, per(o.ticks)*4)
-	s += min(35, per(o.randomCase)*3)
+	s += min(60, per(o.randomCase)*5)
+	if o.junkStrings >= 5 {
+		s += min(40, float64(o.junkStrings)*2)
+	}
 	s += min(35, per(o.concats)*2)
 	s += min(35, float64(o.formats*8)+float64(o.reordered*6))
 	s += min(20, float64(o.charCasts)*1.5)

@@ -476,7 +476,35 @@ func (p *parser) commandArg() node {
 	return arr
 }
 
+// argPrimary parses one argument; pieces that touch, as in
+// $env:TEMP\x.exe or "a"$b, are one argument made of their values.
 func (p *parser) argPrimary() node {
+	first := p.argPiece()
+	var parts []node
+	for !p.eof() && p.adjacent() && touchesArg(p.tok()) {
+		if parts == nil {
+			parts = []node{first}
+		}
+		parts = append(parts, p.argPiece())
+	}
+	if parts == nil {
+		return first
+	}
+	s, _ := first.span()
+	return &expandable{base: base{s, p.prevEnd()}, parts: parts}
+}
+
+func touchesArg(t Token) bool {
+	switch t.Kind {
+	case Word, Variable, String, ExpandableString, Number:
+		return true
+	case GroupStart:
+		return t.Value == "$("
+	}
+	return false
+}
+
+func (p *parser) argPiece() node {
 	t := p.tok()
 	switch t.Kind {
 	case Word, Command, Keyword:

@@ -2,6 +2,7 @@ package pwsh
 
 import (
 	_ "embed"
+	"net"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -91,6 +92,21 @@ var rules = []rule{
 		check: func(f fact) bool { return f.name == "finger" },
 	},
 	{
+		id: "download-executable", attack: "T1105", sev: Medium, title: "Downloads a program",
+		en:    "It downloads a program or script file (.exe, .dll, .msi, .ps1, .bat, .hta ...) or fetches from a bare IP address.",
+		ja:    "プログラムやスクリプトのファイル（.exe、.dll、.msi、.ps1、.bat、.hta など）をダウンロードする、または IP アドレスから直接取得します。",
+		facts: []factKind{factDownload},
+		check: func(f fact) bool {
+			return executableExt.MatchString(f.path) || executableExt.MatchString(urlPath(f.url)) || hostIsIP(f.url)
+		},
+	},
+	{
+		id: "decode-and-run", attack: "T1027", sev: High, title: "Decodes a payload and runs it",
+		en: "It decodes an embedded base64 payload, decompresses it and runs the result as code in one go.",
+		ja: "埋め込まれた base64 のデータを復号・展開し、その結果をそのままコードとして実行します。",
+		re: re(`(iex|invoke-expression)[^\n]{0,400}(gzipstream|deflatestream)[^\n]{0,400}|(gzipstream|deflatestream)[^\n]{0,600}(\|\s*(iex|invoke-expression)|readtoend\(\)\s*\)?\s*\|\s*(iex|invoke-expression))`),
+	},
+	{
 		id: "download-other", attack: "T1105", sev: Low, title: "Downloads with HttpClient or XMLHTTP",
 		en: "It downloads content through .NET HttpClient or a COM XMLHTTP/WinHTTP object.",
 		ja: ".NET の HttpClient や COM の XMLHTTP/WinHTTP オブジェクトで内容をダウンロードします。",
@@ -110,7 +126,7 @@ var rules = []rule{
 		custom: computedExecution,
 	},
 	{
-		id: "invoke-expression-unknown", attack: "T1059.001", sev: Medium, title: "Runs text of unknown origin",
+		id: "invoke-expression-unknown", attack: "T1059.001", sev: Low, title: "Runs text of unknown origin",
 		en:    "It runs text as code whose content is only known at run time.",
 		ja:    "実行時にしか内容が分からない文字列をコードとして実行します。",
 		facts: []factKind{factExecUnknown},
@@ -119,7 +135,8 @@ var rules = []rule{
 		id: "reflective-load", attack: "T1620", sev: High, title: "Loads a .NET assembly from memory",
 		en: "It loads a program into memory with Assembly.Load instead of running a file, which hides it from file scanning.",
 		ja: "ファイルを実行せず Assembly.Load でプログラムをメモリーに読み込みます。ファイルのスキャンを避ける手口です。",
-		re: re(`\[(system\.)?reflection\.assembly\]\s*::\s*load(file|from)?\s*\(|\.assembly\]::load\(|assembly\s*\.\s*load\s*\(\s*(\$|\[)`),
+		facts: []factKind{factLoad},
+		re:    re(`\[(system\.)?reflection\.assembly\]\s*::\s*load\s*\(\s*(\[(system\.)?convert\]::frombase64string|\(new-object\s+(system\.)?net\.webclient\)\.downloaddata)`),
 	},
 	// --- launcher flags
 	{
@@ -261,7 +278,13 @@ var rules = []rule{
 		id: "log-clearing", attack: "T1070.001", sev: High, title: "Clears Windows event logs",
 		en: "It erases Windows event logs, destroying the record of what happened.",
 		ja: "Windows のイベントログを消去し、何が起きたかの記録を消します。",
-		re: re(`wevtutil(\.exe)?["']?\s+(cl|clear-log)\b|clear-eventlog|remove-eventlog|\[system\.diagnostics\.eventing\.reader\.eventlogsession\]::globalsession\.clearlog|limit-eventlog[^\n]{0,80}-maximumsize\s*64kb`),
+		re: re(`wevtutil(\.exe)?["']?\s+(cl|clear-log)\b|eventlogsession\]::globalsession\.clearlog|clear-eventlog[^\n]{0,80}(security|system|windows powershell|\$_|\.log\b)|(get-eventlog|get-winevent)\s+-list[^\n]{0,120}clear-eventlog|limit-eventlog[^\n]{0,80}-maximumsize\s*64kb`),
+	},
+	{
+		id: "event-log-change", attack: "T1070.001", sev: Medium, title: "Clears or removes an event log",
+		en: "It clears or deletes an event log; administrators do this rarely, attackers to hide their tracks.",
+		ja: "イベントログを消去または削除します。管理者がまれに行う操作で、攻撃者は痕跡を隠すために行います。",
+		re: re(`clear-eventlog|remove-eventlog`),
 	},
 	{
 		id: "runmru-cleanup", attack: "T1070.003", sev: High, title: "Deletes the Run dialog history",
@@ -286,7 +309,13 @@ var rules = []rule{
 		id: "scheduled-task", attack: "T1053.005", sev: Medium, title: "Creates a scheduled task",
 		en: "It creates a scheduled task so that a program runs again later or at every logon.",
 		ja: "タスクスケジューラーにタスクを登録し、後で、またはログオンのたびにプログラムが再び実行されるようにします。",
-		re: re(`schtasks(\.exe)?["']?\s+[^\n]{0,40}/create|register-scheduledtask|new-scheduledtaskaction|schedule\.service[^\n]{0,200}registertaskdefinition`),
+		re: re(`schtasks(\.exe)?["']?\s+[^\n]{0,40}/create|register-scheduledtask|new-scheduledtaskaction|schedule\.service|registertaskdefinition`),
+	},
+	{
+		id: "task-masquerade", attack: "T1036.004", sev: High, title: "Scheduled task disguised or running from a user folder",
+		en:     "It creates a scheduled task that poses as a Windows task or runs a program from a folder any user can write to.",
+		ja:     "Windows のタスクを装う、または誰でも書き込めるフォルダーのプログラムを実行するタスクを作成します。",
+		custom: taskMasquerade,
 	},
 	{
 		id: "run-key", attack: "T1547.001", sev: Medium, title: "Adds a Run registry key",
@@ -310,7 +339,7 @@ var rules = []rule{
 		id: "wmi-persistence", attack: "T1546.003", sev: High, title: "Creates a WMI event subscription",
 		en: "It creates a WMI event subscription, a hidden way to run code whenever an event happens.",
 		ja: "WMI イベントサブスクリプションを作成します。イベントが起きるたびにコードを実行させる、見えにくい常駐手段です。",
-		re: re(`__eventfilter|commandlineeventconsumer|activescripteventconsumer|__filtertoconsumerbinding|register-wmievent|register-cimindicationevent`),
+		re: re(`__eventfilter|commandlineeventconsumer|activescripteventconsumer|__filtertoconsumerbinding`),
 	},
 	// --- credentials
 	{
@@ -390,9 +419,16 @@ var rules = []rule{
 		id: "reverse-shell", attack: "T1059.001", sev: High, title: "Opens a remote shell",
 		en: "It connects to a remote machine and runs the commands it receives, giving an attacker control.",
 		ja: "リモートのマシンに接続し、受け取ったコマンドを実行して、攻撃者に操作を許します。",
-		re: re(`net\.sockets\.tcpclient[^\n]{0,600}getstream[^\n]{0,800}(iex|invoke-expression)|powercat|invoke-powershelltcp|\$sendback\b|\$stream\.write\([^\n]{0,200}\$sendbyte`),
+		re:     re(`powercat|invoke-powershelltcp|\$sendback\b|\$stream\.write\([^\n]{0,200}\$sendbyte`),
+		custom: socketShell,
 	},
 	// --- impact and defence evasion
+	{
+		id: "security-product-removal", attack: "T1562.001", sev: High, title: "Uninstalls security software",
+		en: "It looks for installed antivirus products and runs their uninstallers.",
+		ja: "インストールされているウイルス対策製品を探し、そのアンインストーラーを実行します。",
+		re: re(`(uninstall[^\n]{0,300}["'*](avg|avast|kaspersky|eset|mcafee|norton|symantec|sophos|malwarebytes|bitdefender|avira|trend ?micro|webroot|f-secure|panda|comodo)\b)|-like\s+["']\*?(avg|avast|kaspersky|eset|mcafee|norton|symantec|sophos|malwarebytes|bitdefender|avira|webroot)\*?["'][^\n]{0,300}uninstall`),
+	},
 	{
 		id: "shadow-copy-delete", attack: "T1490", sev: Critical, title: "Deletes shadow copies or disables recovery",
 		en: "It deletes Windows backup snapshots (shadow copies) or disables recovery, as ransomware does before encrypting files.",
@@ -421,7 +457,13 @@ var rules = []rule{
 		id: "lolbin-proxy", attack: "T1218", sev: Medium, title: "Uses a signed Windows program to run code",
 		en: "It uses a signed Windows utility (odbcconf, cmstp, installutil, regasm, msbuild ...) to run code and slip past application control.",
 		ja: "署名付きの Windows ユーティリティ（odbcconf、cmstp、installutil、regasm、msbuild など）でコードを実行し、アプリケーション制御をすり抜けます。",
-		re: re(`(odbcconf|cmstp|installutil|regasm|regsvcs|msbuild|mavinject|pcalua|forfiles)(\.exe)?["']?\s+[^\n]{0,80}(/s\b|/u\b|/i\b|/logfile|/p\s|/a\s|\.csproj|\.xml|\.dll|\.inf|-a\s)`),
+		re: re(`odbcconf(\.exe)?["']?\s+[^\n]{0,80}(/a\s*\{?\s*regsvr|-f\s)|cmstp(\.exe)?["']?\s+[^\n]{0,80}/s\b|installutil(\.exe)?["']?\s+[^\n]{0,120}/logtoconsole=false|mavinject(\.exe)?["']?\s+[^\n]{0,80}/injectrunning|pcalua(\.exe)?["']?\s+-a\s|regasm(\.exe)?["']?\s+[^\n]{0,80}/u\b|forfiles(\.exe)?["']?\s+[^\n]{0,120}/c\s+["']?(cmd|powershell)`),
+	},
+	{
+		id: "web-client-impersonation", attack: "T1071.001", sev: Medium, title: "Web client set up to blend in",
+		en:     "It dresses a web client as a browser (a browser User-Agent) and lets it pass the proxy with the user's credentials or accept any certificate, as command-and-control stagers do.",
+		ja:     "Web クライアントをブラウザーに見せかけ（ブラウザーの User-Agent）、利用者の資格情報でプロキシを通る、または任意の証明書を受け入れるように設定します。C2 のステージャーが行う設定です。",
+		custom: webClientImpersonation,
 	},
 	{
 		id: "tls-validation-off", attack: "T1553", sev: Low, title: "Turns off certificate checks",
@@ -480,6 +522,18 @@ var rules = []rule{
 		re: re(`-bxor\s*\$\w+\[\s*\$\w+(\+\+)?\s*%|-bxor\s*(0x[0-9a-f]+|\d+)\s*\}|\[char\]\s*\(\s*\[int\]\s*\$_\s*-bxor`),
 	},
 	// --- offensive tools
+	{
+		id: "offensive-function-name", attack: "T1588.002", sev: High, title: "Function named after an attack",
+		en: "It defines or calls functions named after attack techniques (UAC bypass, backdoor, exploit, credential dumping ...).",
+		ja: "攻撃手法の名前が付いた関数（UAC 回避、バックドア、エクスプロイト、資格情報の窃取など）を定義または呼び出します。",
+		re: re(`(^|[^a-z0-9-])((invoke|start|get|new|install|add|set|out|find|write)-[a-z0-9]*(uacbypass|bypassuac|amsibypass|apppathbypass|privesc|exploit|backdoor|keylog|mimikatz|kerberoast|shellcode|dllinjection|peinjection|credentialphish|passwordspray|bruteforce|tokenmanipulation|dumpcreds|dumphashes|lsadump|persistence)[a-z0-9]*|backdoor-[a-z0-9]+|exploit-[a-z0-9]+)($|[^a-z0-9-])`),
+	},
+	{
+		id: "offensive-tool-attribution", attack: "T1588.002", sev: High, title: "Code of a public attack framework",
+		en:     "It carries the credits or markers of a public attack framework (PowerSploit, Empire, Nishang, PowerUpSQL, Inveigh ...).",
+		ja:     "公開されている攻撃フレームワーク（PowerSploit、Empire、Nishang、PowerUpSQL、Inveigh など）の作者表記や目印を含みます。",
+		custom: toolAttribution,
+	},
 	{
 		id: "offensive-tool", attack: "T1588.002", sev: High, title: "Offensive security tool",
 		en:     "It contains functions of a known attack framework (PowerSploit, Empire, Nishang, PowerView, Inveigh ...).",
@@ -556,7 +610,7 @@ func credentialPhish(a *analysis, l *layerState) []hit {
 
 var (
 	phishPrompt = re(`get-credential\b|promptforcredential|creduipromptforcredentials`)
-	phishUse    = re(`getnetworkcredential\(\)\s*\.\s*password|\.password\b[^\n]{0,200}(invoke-webrequest|invoke-restmethod|uploadstring|net\.webclient|out-file|set-content|add-content)|(invoke-webrequest|invoke-restmethod|uploadstring|sendmail|send-mailmessage)[^\n]{0,300}(password|\$cred)`)
+	phishUse    = re(`(getnetworkcredential\(\)\s*\.\s*password|\.password\b)[^\n]{0,200}(invoke-webrequest|invoke-restmethod|upload(string|data|values|file)|out-file|set-content|add-content)|(invoke-webrequest|invoke-restmethod|upload(string|data|values)|send-mailmessage)[^\n]{0,300}(getnetworkcredential\(\)\s*\.\s*password|\.password\b)`)
 )
 
 var injectionAPI = re(`\b(virtualalloc(ex)?|virtualprotect(ex)?|writeprocessmemory|createremotethread|createthread|rtlmovememory|ntcreatethreadex|queueuserapc|setthreadcontext|resumethread|openprocess|loadlibrary[aw]?|getprocaddress|rtlcreateuserthread|ntmapviewofsection|memset|waitforsingleobject|enumdesktopsw?|callwindowproc)\b`)
@@ -613,7 +667,12 @@ var lureWeak = re(`(?i)(account|challenge|confirmation|fraud|human|identificatio
 var lureStrongNeed, lureWeakNeed = requiredLiterals(lureStrong.String()), requiredLiterals(lureWeak.String())
 
 func clickFixLure(a *analysis, l *layerState) []hit {
+	// The lure is in the one line a victim pastes; comments in scripts say
+	// "verify" for honest reasons.
 	oneLine := !strings.ContainsAny(strings.TrimSpace(l.Text), "\r\n")
+	if !oneLine {
+		return nil
+	}
 	var hits []hit
 	check := func(text string, pos, end int, trailing bool) {
 		low := lowerASCII(text)
@@ -645,7 +704,10 @@ func clickFixLure(a *analysis, l *layerState) []hit {
 // whitespacePadding finds runs of Unicode spaces or many spaces hiding the
 // real command.
 func whitespacePadding(a *analysis, l *layerState) []hit {
-	s := l.Text
+	s := strings.TrimSpace(l.Text)
+	if strings.ContainsAny(s, "\r\n") || !strings.Contains(s, "#") {
+		return nil
+	}
 	unicodeRun, asciiRun := 0, 0
 	start := -1
 	for i := 0; i < len(s); {
@@ -662,7 +724,7 @@ func whitespacePadding(a *analysis, l *layerState) []hit {
 			}
 			asciiRun++
 		default:
-			if unicodeRun >= 3 || unicodeRun+asciiRun >= 40 && !strings.ContainsAny(s[:i], "\r\n") {
+			if (unicodeRun >= 3 || unicodeRun+asciiRun >= 40) && strings.Contains(s[i:], "#") {
 				end := strings.IndexAny(s[i:], "\r\n")
 				if end < 0 {
 					end = len(s)
@@ -674,9 +736,6 @@ func whitespacePadding(a *analysis, l *layerState) []hit {
 			unicodeRun, asciiRun, start = 0, 0, -1
 		}
 		i += w
-	}
-	if unicodeRun >= 3 {
-		return []hit{{start, len(s)}}
 	}
 	return nil
 }
@@ -716,11 +775,21 @@ func pastedLauncher(a *analysis, l *layerState) []hit {
 func obfuscationLayers(a *analysis, l *layerState) []hit {
 	var hits []hit
 	for _, c := range a.d.layers {
-		if c.Parent == l.Index && !c.readable && len(c.Techniques) > 0 {
+		if c.Parent == l.Index && !c.readable && len(c.Techniques) > 0 && (c.tech&^(techBase64|techUTF16) != 0 || c.Via != "powershell -EncodedCommand" || hasDecodedChild(a, c)) {
 			hits = append(hits, hit{c.Start, c.End})
 		}
 	}
 	return hits
+}
+
+// hasDecodedChild reports a layer that itself hides another encoded layer.
+func hasDecodedChild(a *analysis, l *layerState) bool {
+	for _, c := range a.d.layers {
+		if c.Parent == l.Index && !c.readable && len(c.Techniques) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // obfuscationTokens reports a high token-level obfuscation score.
@@ -800,4 +869,108 @@ func offensiveNames(a *analysis, l *layerState) []hit {
 		i = j
 	}
 	return hits
+}
+
+// taskMasquerade: a task created under \Microsoft\Windows\ or one whose
+// program sits in a user-writable folder.
+func taskMasquerade(a *analysis, l *layerState) []hit {
+	nt := a.norm[l.Index]
+	if nt == nil || !mayMatch([]string{"schtasks", "scheduledtask", "schedule.service", "registertaskdefinition"}, nt.text) {
+		return nil
+	}
+	var hits []hit
+	if m := taskUnderMicrosoft.FindStringIndex(nt.text); m != nil {
+		hits = append(hits, hit{nt.toOrig(m[0], false), nt.toOrig(m[1], true)})
+	}
+	for _, m := range userPathExe.FindAllStringIndex(nt.text, maxHitsPerRule) {
+		hits = append(hits, hit{nt.toOrig(m[0], false), nt.toOrig(m[1], true)})
+	}
+	return hits
+}
+
+var (
+	taskUnderMicrosoft = re(`(/tn|-taskpath|-taskname|registertaskdefinition\()\s*["']?\\?microsoft\\windows\\[^"'\n]+`)
+	userPathExe        = re(`(\\users\\public|\\appdata\\|\\programdata\\|\\windows\\temp\\|%temp%|%appdata%|\$env:(temp|appdata|public|programdata))[^"'\n]{0,120}\.(exe|dll|bat|cmd|vbs|js|ps1|hta|scr)\b`)
+)
+
+// webClientImpersonation needs a browser User-Agent and either default
+// proxy credentials or disabled certificate checks.
+func webClientImpersonation(a *analysis, l *layerState) []hit {
+	nt := a.norm[l.Index]
+	if nt == nil || !strings.Contains(nt.text, "user-agent") || !strings.Contains(nt.text, "mozilla/") {
+		return nil
+	}
+	if !strings.Contains(nt.text, "defaultnetworkcredentials") && !strings.Contains(nt.text, "servercertificatevalidationcallback") && !strings.Contains(nt.text, "defaultcredentials") {
+		return nil
+	}
+	i := strings.Index(nt.text, "mozilla/")
+	return []hit{{nt.toOrig(i, false), nt.toOrig(min(i+40, len(nt.text)), true)}}
+}
+
+// frameworkMarkers are names that public attack frameworks and their
+// authors put in the headers of their modules.
+var frameworkMarkers = re(`powersploit function:|powershellmafia|empire launcher|not meant to be run outside of empire|bc-security|empireproject|\bnishang\b|samratashok|powerupsql|netspi|\binveigh\b|kevin-?robertson|@harmj0y|harmj0y|@mattifestation|mattifestation|@obscuresec|@josephbialek|josephbialek|@tifkin_|@_wald0|@424f424f|@byt3bl33d3r|@cx01n|@enigma0x3|@sixdub|@_nullbind|@dafthack|@_rastamouse|@peewpw|@hlldz|@joelgmsec|@xp3nt4|@0xffaraday|@hubbl3|@classityinfosec|@mvelazco|@onelogicalmyth|@424f424f|@kevin_robertson|@_xpn_|@cobbr_io|@subtee|@cptjesus|@xorrior|@monoxgas|@mariuszbit`)
+
+var frameworkMarkersNeed = requiredLiterals(frameworkMarkers.String())
+
+func toolAttribution(a *analysis, l *layerState) []hit {
+	nt := a.norm[l.Index]
+	if nt == nil || !mayMatch(frameworkMarkersNeed, nt.text) {
+		return nil
+	}
+	var hits []hit
+	for _, m := range frameworkMarkers.FindAllStringIndex(nt.text, maxHitsPerRule) {
+		hits = append(hits, hit{nt.toOrig(m[0], false), nt.toOrig(m[1], true)})
+	}
+	return hits
+}
+
+// socketShell: a script that opens a TCP connection or listener, reads the
+// stream and runs what arrives.
+func socketShell(a *analysis, l *layerState) []hit {
+	nt := a.norm[l.Index]
+	if nt == nil {
+		return nil
+	}
+	t := nt.text
+	i := strings.Index(t, "net.sockets.tcpclient")
+	if i < 0 {
+		i = strings.Index(t, "net.sockets.tcplistener")
+	}
+	if i < 0 || !strings.Contains(t, "getstream") {
+		return nil
+	}
+	if !strings.Contains(t, "iex") && !strings.Contains(t, "invoke-expression") && !strings.Contains(t, "out-string") {
+		return nil
+	}
+	return []hit{{nt.toOrig(i, false), nt.toOrig(i+len("net.sockets.tcpclient"), true)}}
+}
+
+// urlPath is the path part of a URL, without query.
+func urlPath(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+	}
+	if i := strings.IndexByte(u, '/'); i >= 0 {
+		u = u[i:]
+	} else {
+		return ""
+	}
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
+func hostIsIP(u string) bool {
+	h := urlHost(u)
+	if h == "" {
+		if looksLikeHostPath(u) {
+			h = u[:strings.IndexByte(u, '/')]
+			if k := strings.LastIndexByte(h, ':'); k > 0 {
+				h = h[:k]
+			}
+		}
+	}
+	return h != "" && net.ParseIP(h) != nil
 }

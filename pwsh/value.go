@@ -127,6 +127,8 @@ type object struct {
 	block  *scriptBlock // the parsed literal of a scriptblock value
 	inner  *object      // the stream a decompressing stream or reader wraps
 	mode   string       // compression stream mode: "decompress" or "compress"
+	// dataTech is how the bytes of a memory stream were obtained
+	dataTech tech
 }
 
 var (
