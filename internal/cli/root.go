@@ -56,6 +56,7 @@ Start with 'wuguard demo' to see a triage of built-in sample logs.
 		newHuntCommand(io),
 		newRulesCommand(io),
 		newDumpCommand(io),
+		newScriptCommand(io),
 	)
 	for _, c := range root.Commands() {
 		if c.Args == nil {
