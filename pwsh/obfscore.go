@@ -19,8 +19,8 @@ type obfuscation struct {
 	stringOps   int // -join, -split, -replace, .Replace, .Split, [string]::Join, -bxor
 	longBlobs   int // string literals of 200+ base64 or hex characters
 	specialVars int // ${...} names with non-word characters
-	reordered    int // format strings whose indexes are out of order: "{2}{0}{1}"
-	junkStrings  int // statements that are nothing but a string literal: 'xKq';
+	reordered   int // format strings whose indexes are out of order: "{2}{0}{1}"
+	junkStrings int // statements that are nothing but a string literal: 'xKq';
 	score       int // 0..100
 }
 

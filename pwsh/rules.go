@@ -133,8 +133,8 @@ var rules = []rule{
 	},
 	{
 		id: "reflective-load", attack: "T1620", sev: High, title: "Loads a .NET assembly from memory",
-		en: "It loads a program into memory with Assembly.Load instead of running a file, which hides it from file scanning.",
-		ja: "ファイルを実行せず Assembly.Load でプログラムをメモリーに読み込みます。ファイルのスキャンを避ける手口です。",
+		en:    "It loads a program into memory with Assembly.Load instead of running a file, which hides it from file scanning.",
+		ja:    "ファイルを実行せず Assembly.Load でプログラムをメモリーに読み込みます。ファイルのスキャンを避ける手口です。",
 		facts: []factKind{factLoad},
 		re:    re(`\[(system\.)?reflection\.assembly\]\s*::\s*load\s*\(\s*(\[(system\.)?convert\]::frombase64string|\(new-object\s+(system\.)?net\.webclient\)\.downloaddata)`),
 	},
@@ -417,8 +417,8 @@ var rules = []rule{
 	},
 	{
 		id: "reverse-shell", attack: "T1059.001", sev: High, title: "Opens a remote shell",
-		en: "It connects to a remote machine and runs the commands it receives, giving an attacker control.",
-		ja: "リモートのマシンに接続し、受け取ったコマンドを実行して、攻撃者に操作を許します。",
+		en:     "It connects to a remote machine and runs the commands it receives, giving an attacker control.",
+		ja:     "リモートのマシンに接続し、受け取ったコマンドを実行して、攻撃者に操作を許します。",
 		re:     re(`powercat|invoke-powershelltcp|\$sendback\b|\$stream\.write\([^\n]{0,200}\$sendbyte`),
 		custom: socketShell,
 	},
