@@ -118,8 +118,7 @@ func (e *evaluator) runCommand(c *command, input []value, piped bool) []value {
 	}
 	e.addFact(f)
 	if fn, ok := e.funcs[ci.name]; ok {
-		args := append([]value{}, ci.positional...)
-		return e.callBlock(fn.body, fn.params, args, nil)
+		return e.callBlock(fn.body, fn.params, bindNamed(fn.params, ci), nil)
 	}
 	if h, ok := commandHandlers[ci.name]; ok {
 		return h(e, ci)
@@ -196,6 +195,40 @@ func (e *evaluator) bindArgs(c *command, name string, input []value, piped bool)
 		ci.posNodes = append(ci.posNodes, a)
 	}
 	return ci
+}
+
+// bindNamed orders the arguments of a call to a script function: named
+// arguments go to the parameter they name (any unambiguous prefix), the
+// rest fill the other parameters in order.
+func bindNamed(params []paramDecl, c *callInfo) []value {
+	out := make([]value, len(params))
+	set := make([]bool, len(params))
+	for _, k := range c.namedOrder {
+		for i, p := range params {
+			if !set[i] && strings.HasPrefix(p.name, k) {
+				out[i], set[i] = c.named[k], true
+				break
+			}
+		}
+	}
+	pos := c.positional
+	for i := range params {
+		if !set[i] && len(pos) > 0 {
+			out[i], set[i] = pos[0], true
+			pos = pos[1:]
+		}
+	}
+	n := len(params)
+	for n > 0 && !set[n-1] {
+		n--
+	}
+	out = append(out[:n], pos...)
+	for i := 0; i < n; i++ {
+		if !set[i] {
+			out[i] = null
+		}
+	}
+	return out
 }
 
 // switchParams are parameters that take no value, for the commands the
@@ -659,6 +692,14 @@ func (e *evaluator) cmdStartProcess(c *callInfo) []value {
 		return nil
 	}
 	e.runPath(path, "Start-Process", c.cmd.pos, c.cmd.end)
+	for _, a := range args {
+		// a downloaded script handed to an interpreter: pythonw x.py
+		for _, f := range strings.Fields(a) {
+			if e.downloads[normPath(f)] {
+				e.runPath(f, "Start-Process "+baseName(path), c.cmd.pos, c.cmd.end)
+			}
+		}
+	}
 	return nil
 }
 

@@ -802,7 +802,7 @@ func (e *evaluator) callBlock(body *block, params []paramDecl, args []value, dol
 	for i, p := range params {
 		save(p.name)
 		switch {
-		case i < len(args):
+		case i < len(args) && !(args[i].k == vNull && p.def != nil):
 			e.vars[p.name] = args[i]
 		case p.def != nil:
 			e.vars[p.name] = e.eval(p.def)

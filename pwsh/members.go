@@ -844,9 +844,9 @@ func (e *evaluator) instanceMember(recv value, name string, args []value, call b
 		}
 		return unknownOf(recv)
 	}
-	if call {
+	if call && !acceptsUnknownArgs[lname] {
 		for _, a := range args {
-			if !a.known() && lname != "downloadfile" && lname != "invoke" && lname != "run" && lname != "exec" && lname != "shellexecute" && lname != "invokescript" {
+			if !a.known() {
 				return unknownOf(args...)
 			}
 		}
@@ -921,6 +921,15 @@ func (e *evaluator) instanceMember(recv value, name string, args []value, call b
 		}
 	}
 	return unknown
+}
+
+// acceptsUnknownArgs are methods whose effect matters even when their
+// arguments are unknown: a download from an unknown URL is still a download.
+var acceptsUnknownArgs = map[string]bool{
+	"downloadstring": true, "downloaddata": true, "downloadfile": true, "openread": true,
+	"getstringasync": true, "getbytearrayasync": true, "getasync": true, "getstreamasync": true,
+	"downloadstringtaskasync": true, "downloadfiletaskasync": true, "invoke": true, "run": true,
+	"exec": true, "shellexecute": true, "invokescript": true, "open": true, "navigate": true, "navigate2": true,
 }
 
 // callMethodObject invokes a method obtained without calling it, as in
@@ -1349,9 +1358,9 @@ func (e *evaluator) objectMember(o *object, name string, args []value, call bool
 		return unknown
 	case "xmlhttp", "ie":
 		switch name {
-		case "open", "navigate":
+		case "open", "navigate", "navigate2":
 			i := 1
-			if name == "navigate" {
+			if name != "open" {
 				i = 0
 			}
 			if u, ok := argStr(i); ok {

@@ -9,24 +9,26 @@ import (
 // command, member and string tokens, operator use) but computed from the
 // tokenizer alone.
 type obfuscation struct {
-	tokens      int // code tokens (no comments, newlines)
-	ticks       int // escape ticks inside command, argument and member names
-	randomCase  int // names whose letters flip case irregularly
-	concats     int // '+' between two string literals
-	formats     int // -f with a format string of {n} items only
-	charCasts   int // [char] casts
-	numberRuns  int // comma lists of 20 or more numbers
-	stringOps   int // -join, -split, -replace, .Replace, .Split, [string]::Join, -bxor
-	longBlobs   int // string literals of 200+ base64 or hex characters
-	specialVars int // ${...} names with non-word characters
-	reordered   int // format strings whose indexes are out of order: "{2}{0}{1}"
-	junkStrings int // statements that are nothing but a string literal: 'xKq';
-	score       int // 0..100
+	tokens       int // code tokens (no comments, newlines)
+	ticks        int // escape ticks inside command, argument and member names
+	randomCase   int // names whose letters flip case irregularly
+	concats      int // '+' between two string literals
+	formats      int // -f with a format string of {n} items only
+	charCasts    int // [char] casts
+	numberRuns   int // comma lists of 20 or more numbers
+	stringOps    int // -join, -split, -replace, .Replace, .Split, [string]::Join, -bxor
+	longBlobs    int // string literals of 200+ base64 or hex characters
+	specialVars  int // ${...} names with non-word characters
+	reordered    int // format strings whose indexes are out of order: "{2}{0}{1}"
+	junkStrings  int // statements that are nothing but a string literal: 'xKq';
+	caseVariants int // variables written with three or more different casings: $wc $wC $WC
+	score        int // 0..100
 }
 
 func measureObfuscation(toks []Token) obfuscation {
 	var o obfuscation
 	numRun := 0
+	spellings := map[string]map[string]bool{}
 	for i, t := range toks {
 		if t.Kind == Comment || t.Kind == NewLine {
 			continue
@@ -53,6 +55,13 @@ func measureObfuscation(toks []Token) obfuscation {
 		case Variable:
 			if strings.HasPrefix(t.Text, "${") && strings.IndexFunc(t.Value, func(r rune) bool { return !isNameChar(r) && r != ':' }) >= 0 {
 				o.specialVars++
+			}
+			k := strings.ToLower(t.Value)
+			if spellings[k] == nil {
+				spellings[k] = map[string]bool{}
+			}
+			if len(spellings[k]) < 8 {
+				spellings[k][t.Value] = true
 			}
 		case Keyword:
 			if irregularCase(t.Text) {
@@ -102,6 +111,11 @@ func measureObfuscation(toks []Token) obfuscation {
 	}
 	if numRun >= 20 {
 		o.numberRuns++
+	}
+	for _, s := range spellings {
+		if len(s) >= 3 {
+			o.caseVariants++
+		}
 	}
 	o.score = o.computeScore()
 	return o
@@ -189,6 +203,7 @@ func (o obfuscation) computeScore() int {
 	s := 0.0
 	s += min(40, per(o.ticks)*4)
 	s += min(60, per(o.randomCase)*5)
+	s += min(40, float64(o.caseVariants*15))
 	if o.junkStrings >= 5 {
 		s += min(40, float64(o.junkStrings)*2)
 	}

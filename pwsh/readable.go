@@ -182,6 +182,10 @@ var canonicalNames = func() map[string]string {
 		m[strings.ToLower(c)] = c
 	}
 	for _, n := range strings.Fields(`DownloadString DownloadFile DownloadData OpenRead UploadString
+		System Net WebRequest WebProxy DefaultWebProxy CredentialCache DefaultNetworkCredentials Add
+		Expect100Continue ServerCertificateValidationCallback Object Diagnostics ProcessStartInfo
+		FileName Arguments WindowStyle Hidden CreateNoWindow UseShellExecute Management Automation
+		AmsiUtils Sockets TCPClient GetStream Write Read Flush Close Length Exit Sleep Kill Process
 		FromBase64String ToBase64String GetString GetBytes ReadToEnd Invoke Replace Split Join Concat
 		ToCharArray ToString Substring ToLower ToUpper Trim Reverse Create InvokeScript NewScriptBlock
 		GetCmdlet GetCommand GetCommandName InvokeCommand ExecutionContext Value Name Content Headers
@@ -247,9 +251,43 @@ var typeCase = map[string]string{
 	"automation": "Automation", "amsiutils": "AmsiUtils",
 }
 
-// irregularCase reports names whose letters flip case more than normal
-// spelling does (nEw-oBjEcT, DoWnLoAdStRiNg).
+// irregularCase reports names spelled in random case (nEw-oBjEcT,
+// DefauLtWEBPROXY): a part that is a known name spelled with several
+// capitals more or less than usual, or any part whose letters flip case
+// more than normal spelling does. All-lower and all-upper spellings are
+// normal.
 func irregularCase(s string) bool {
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if randomCasePart(part) {
+			return true
+		}
+	}
+	return false
+}
+
+func randomCasePart(p string) bool {
+	if len(p) < 3 || strings.ToLower(p) == p || strings.ToUpper(p) == p {
+		return false
+	}
+	if c, ok := canonicalNames[strings.ToLower(p)]; ok && c != p {
+		if d := upperCount(p) - upperCount(c); d >= 2 || d <= -2 {
+			return true
+		}
+	}
+	return flipRatio(p)
+}
+
+func upperCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsUpper(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func flipRatio(s string) bool {
 	flips, pairs := 0, 0
 	var prev rune
 	for _, r := range s {

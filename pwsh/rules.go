@@ -19,6 +19,8 @@ func re(s string) *regexp.Regexp { return regexp.MustCompile(s) }
 // their payloads.
 var userWritable = re(`(?i)(\\|/|%|\$env:|^)(temp|tmp|appdata|localappdata|programdata|public|downloads|music|documents|videos|pictures|desktop)(\\|/|%|\b)|\\users\\public|\\appdata\\|\\programdata\\|\\windows\\temp\\|%temp%|\$env:temp|gettemppath`)
 
+var runKeyPath = re(`(?i)currentversion\\(run|runonce|runservices|runservicesonce|policies\\explorer\\run)\\?$`)
+
 var executableExt = re(`(?i)\.(exe|dll|scr|ps1|bat|cmd|vbs|vbe|js|jse|hta|msi|lnk|cpl|jar|com|pif|wsf)\b`)
 
 var rules = []rule{
@@ -97,7 +99,7 @@ var rules = []rule{
 		ja:    "プログラムやスクリプトのファイル（.exe、.dll、.msi、.ps1、.bat、.hta など）をダウンロードする、または IP アドレスから直接取得します。",
 		facts: []factKind{factDownload},
 		check: func(f fact) bool {
-			return executableExt.MatchString(f.path) || executableExt.MatchString(urlPath(f.url)) || hostIsIP(f.url)
+			return hostIsIP(f.url) || userWritable.MatchString(f.path) && (executableExt.MatchString(f.path) || executableExt.MatchString(urlPath(f.url)))
 		},
 	},
 	{
@@ -133,10 +135,11 @@ var rules = []rule{
 	},
 	{
 		id: "reflective-load", attack: "T1620", sev: High, title: "Loads a .NET assembly from memory",
-		en:    "It loads a program into memory with Assembly.Load instead of running a file, which hides it from file scanning.",
-		ja:    "ファイルを実行せず Assembly.Load でプログラムをメモリーに読み込みます。ファイルのスキャンを避ける手口です。",
-		facts: []factKind{factLoad},
-		re:    re(`\[(system\.)?reflection\.assembly\]\s*::\s*load\s*\(\s*(\[(system\.)?convert\]::frombase64string|\(new-object\s+(system\.)?net\.webclient\)\.downloaddata)`),
+		en:     "It loads a program into memory with Assembly.Load instead of running a file, which hides it from file scanning.",
+		ja:     "ファイルを実行せず Assembly.Load でプログラムをメモリーに読み込みます。ファイルのスキャンを避ける手口です。",
+		facts:  []factKind{factLoad},
+		custom: inlineDownloadLoad,
+		re:     re(`\[(system\.)?reflection\.assembly\]\s*::\s*load\s*\(\s*(\[(system\.)?convert\]::frombase64string|\(new-object\s+(system\.)?net\.webclient\)\.downloaddata)`),
 	},
 	// --- launcher flags
 	{
@@ -281,7 +284,7 @@ var rules = []rule{
 		re: re(`wevtutil(\.exe)?["']?\s+(cl|clear-log)\b|eventlogsession\]::globalsession\.clearlog|clear-eventlog[^\n]{0,80}(security|system|windows powershell|\$_|\.log\b)|(get-eventlog|get-winevent)\s+-list[^\n]{0,120}clear-eventlog|limit-eventlog[^\n]{0,80}-maximumsize\s*64kb`),
 	},
 	{
-		id: "event-log-change", attack: "T1070.001", sev: Medium, title: "Clears or removes an event log",
+		id: "event-log-change", attack: "T1070.001", sev: Low, title: "Clears or removes an event log",
 		en: "It clears or deletes an event log; administrators do this rarely, attackers to hide their tracks.",
 		ja: "イベントログを消去または削除します。管理者がまれに行う操作で、攻撃者は痕跡を隠すために行います。",
 		re: re(`clear-eventlog|remove-eventlog`),
@@ -319,8 +322,17 @@ var rules = []rule{
 	},
 	{
 		id: "run-key", attack: "T1547.001", sev: Medium, title: "Adds a Run registry key",
-		en: "It writes a Run or RunOnce registry value, which starts a program at every logon.",
-		ja: "Run や RunOnce のレジストリ値を書き込み、ログオンのたびにプログラムが起動するようにします。",
+		en:   "It writes a Run or RunOnce registry value, which starts a program at every logon.",
+		ja:   "Run や RunOnce のレジストリ値を書き込み、ログオンのたびにプログラムが起動するようにします。",
+		cmds: []string{"set-itemproperty", "new-itemproperty", "set-item", "new-item", "reg"},
+		check: func(f fact) bool {
+			for _, a := range f.args {
+				if runKeyPath.MatchString(a) {
+					return true
+				}
+			}
+			return false
+		},
 		re: re(`(set-itemproperty|new-itemproperty|\bsp\b|reg(\.exe)?\s+add|setvalue|regwrite)[^\n]{0,200}(currentversion\\(run|runonce|runservices|policies\\explorer\\run)\b|winlogon\\?['"]?[^\n]{0,60}(userinit|shell))`),
 	},
 	{
@@ -424,6 +436,36 @@ var rules = []rule{
 	},
 	// --- impact and defence evasion
 	{
+		id: "ip-share", attack: "T1021.002", sev: Medium, title: "Uses a network share by IP address",
+		en: "It reads from or writes to a network share addressed by a bare IP address (\\\\203.0.113.5\\share), typical of payload staging and data theft.",
+		ja: "IP アドレスで直接指定したネットワーク共有（\\\\203.0.113.5\\share）を読み書きします。ペイロードの配置やデータ窃取に典型的です。",
+		re: re(`\\\\(\d{1,3}\.){3}\d{1,3}(@ssl)?(@\d+)?\\[^\s\\"']+`),
+	},
+	{
+		id: "recon-upload", attack: "T1041", sev: High, title: "Collects system details and uploads them",
+		en:     "It gathers details about the computer and user (whoami, ipconfig, system information) and sends them to a server.",
+		ja:     "コンピューターや利用者の情報（whoami、ipconfig、システム情報）を集めてサーバーに送信します。",
+		custom: reconUpload,
+	},
+	{
+		id: "hidden-browser", attack: "T1071.001", sev: Medium, title: "Drives a hidden Internet Explorer",
+		en:     "It automates an invisible Internet Explorer window to talk to a server, a way to beacon out through the user's browser settings.",
+		ja:     "見えない Internet Explorer を操作してサーバーと通信します。利用者のブラウザー設定を使って外部へ通信する手口です。",
+		custom: hiddenBrowser,
+	},
+	{
+		id: "credential-manager", attack: "T1555.004", sev: High, title: "Enumerates stored Windows credentials",
+		en: "It lists the passwords Windows keeps in Credential Manager or the Windows Vault.",
+		ja: "Windows の資格情報マネージャーや Windows Vault に保存されたパスワードを列挙します。",
+		re: re(`credenumerate[aw]?\b|vaultenumerateitems|vaultgetitem|credbackupcredentials`),
+	},
+	{
+		id: "kernel-exploit", attack: "T1068", sev: High, title: "Kernel exploitation primitives",
+		en: "It uses techniques of Windows kernel exploits (kernel address leaks, GDI bitmap abuse, HalDispatchTable) to gain SYSTEM rights.",
+		ja: "Windows カーネルの脆弱性攻撃の手法（カーネルアドレスの漏えい、GDI ビットマップの悪用、HalDispatchTable）で SYSTEM 権限を得ようとします。",
+		re: re(`\bpvscan0\b|gsharedinfo|haldispatchtable|ntqueryintervalprofile|systemmoduleinformation|systemhandleinformation`),
+	},
+	{
 		id: "security-product-removal", attack: "T1562.001", sev: High, title: "Uninstalls security software",
 		en: "It looks for installed antivirus products and runs their uninstallers.",
 		ja: "インストールされているウイルス対策製品を探し、そのアンインストーラーを実行します。",
@@ -526,7 +568,7 @@ var rules = []rule{
 		id: "offensive-function-name", attack: "T1588.002", sev: High, title: "Function named after an attack",
 		en: "It defines or calls functions named after attack techniques (UAC bypass, backdoor, exploit, credential dumping ...).",
 		ja: "攻撃手法の名前が付いた関数（UAC 回避、バックドア、エクスプロイト、資格情報の窃取など）を定義または呼び出します。",
-		re: re(`(^|[^a-z0-9-])((invoke|start|get|new|install|add|set|out|find|write)-[a-z0-9]*(uacbypass|bypassuac|amsibypass|apppathbypass|privesc|exploit|backdoor|keylog|mimikatz|kerberoast|shellcode|dllinjection|peinjection|credentialphish|passwordspray|bruteforce|tokenmanipulation|dumpcreds|dumphashes|lsadump|persistence)[a-z0-9]*|backdoor-[a-z0-9]+|exploit-[a-z0-9]+)($|[^a-z0-9-])`),
+		re: re(`(^|[^a-z0-9-])((invoke|start|get|new|install|add|set|out|find|write)-[a-z0-9]*(uacbypass|bypassuac|amsibypass|apppathbypass|privesc|exploit|backdoor|keylog|mimikatz|kerberoast|shellcode|dllinjection|peinjection|credentialphish|passwordspray|bruteforce|tokenmanipulation|dumpcreds|dumphashes|lsadump|exfil)[a-z0-9]*|backdoor-[a-z0-9]+|exploit-[a-z0-9]+|exfil[a-z0-9]*-[a-z0-9]+)($|[^a-z0-9-])`),
 	},
 	{
 		id: "offensive-tool-attribution", attack: "T1588.002", sev: High, title: "Code of a public attack framework",
@@ -900,7 +942,7 @@ func webClientImpersonation(a *analysis, l *layerState) []hit {
 	if nt == nil || !strings.Contains(nt.text, "user-agent") || !strings.Contains(nt.text, "mozilla/") {
 		return nil
 	}
-	if !strings.Contains(nt.text, "defaultnetworkcredentials") && !strings.Contains(nt.text, "servercertificatevalidationcallback") && !strings.Contains(nt.text, "defaultcredentials") {
+	if !mayMatch([]string{"defaultnetworkcredentials", "defaultcredentials", "servercertificatevalidationcallback", "defaultwebproxy", "getsystemwebproxy"}, nt.text) {
 		return nil
 	}
 	i := strings.Index(nt.text, "mozilla/")
@@ -909,7 +951,7 @@ func webClientImpersonation(a *analysis, l *layerState) []hit {
 
 // frameworkMarkers are names that public attack frameworks and their
 // authors put in the headers of their modules.
-var frameworkMarkers = re(`powersploit function:|powershellmafia|empire launcher|not meant to be run outside of empire|bc-security|empireproject|\bnishang\b|samratashok|powerupsql|netspi|\binveigh\b|kevin-?robertson|@harmj0y|harmj0y|@mattifestation|mattifestation|@obscuresec|@josephbialek|josephbialek|@tifkin_|@_wald0|@424f424f|@byt3bl33d3r|@cx01n|@enigma0x3|@sixdub|@_nullbind|@dafthack|@_rastamouse|@peewpw|@hlldz|@joelgmsec|@xp3nt4|@0xffaraday|@hubbl3|@classityinfosec|@mvelazco|@onelogicalmyth|@424f424f|@kevin_robertson|@_xpn_|@cobbr_io|@subtee|@cptjesus|@xorrior|@monoxgas|@mariuszbit`)
+var frameworkMarkers = re(`powersploit function:|powershellmafia|empire launcher|not meant to be run outside of empire|bc-security|empireproject|\bnishang\b|samratashok|powerupsql|\binveigh\b|kevin-?robertson|@harmj0y|harmj0y|@mattifestation|mattifestation|@obscuresec|@josephbialek|josephbialek|@tifkin_|@_wald0|@424f424f|@byt3bl33d3r|@cx01n|@enigma0x3|@sixdub|@_nullbind|@dafthack|@_rastamouse|@peewpw|@hlldz|@joelgmsec|@xp3nt4|@0xffaraday|@hubbl3|@classityinfosec|@mvelazco|@onelogicalmyth|@424f424f|@kevin_robertson|@_xpn_|@cobbr_io|@subtee|@cptjesus|@xorrior|@monoxgas|@mariuszbit`)
 
 var frameworkMarkersNeed = requiredLiterals(frameworkMarkers.String())
 
@@ -940,7 +982,7 @@ func socketShell(a *analysis, l *layerState) []hit {
 	if i < 0 || !strings.Contains(t, "getstream") {
 		return nil
 	}
-	if !strings.Contains(t, "iex") && !strings.Contains(t, "invoke-expression") && !strings.Contains(t, "out-string") {
+	if !strings.Contains(t, "iex") && !strings.Contains(t, "invoke-expression") {
 		return nil
 	}
 	return []hit{{nt.toOrig(i, false), nt.toOrig(i+len("net.sockets.tcpclient"), true)}}
@@ -973,4 +1015,67 @@ func hostIsIP(u string) bool {
 		}
 	}
 	return h != "" && net.ParseIP(h) != nil
+}
+
+// inlineDownloadLoad: C# compiled with Add-Type that downloads bytes and
+// loads them as an assembly.
+func inlineDownloadLoad(a *analysis, l *layerState) []hit {
+	nt := a.norm[l.Index]
+	if nt == nil {
+		return nil
+	}
+	t := nt.text
+	i := strings.Index(t, "assembly.load(")
+	if i < 0 || !strings.Contains(t, "add-type") || !mayMatch([]string{"downloaddata", "downloadstring", "openread", "getbytearrayasync"}, t) {
+		return nil
+	}
+	return []hit{{nt.toOrig(i, false), nt.toOrig(i+len("assembly.load("), true)}}
+}
+
+var (
+	reconMarkers  = []string{"whoami", "ipconfig", "systeminfo", "win32_computersystem", "win32_operatingsystem", "hostname", "net user", "get-process", "tasklist", "env:computername", "env:username"}
+	uploadMarkers = []string{"uploadvalues", "uploadstring", "uploaddata", "uploadfile", "-method post", "-method \"post\"", "-method 'post'", "sendasync", "postasync"}
+)
+
+// reconUpload: two or more kinds of system details gathered, and an upload.
+func reconUpload(a *analysis, l *layerState) []hit {
+	nt := a.norm[l.Index]
+	if nt == nil {
+		return nil
+	}
+	t := nt.text
+	up := -1
+	for _, m := range uploadMarkers {
+		if i := strings.Index(t, m); i >= 0 {
+			up = i
+			break
+		}
+	}
+	if up < 0 {
+		return nil
+	}
+	n := 0
+	for _, m := range reconMarkers {
+		if strings.Contains(t, m) {
+			n++
+		}
+	}
+	if n < 2 {
+		return nil
+	}
+	return []hit{{nt.toOrig(up, false), nt.toOrig(up+12, true)}}
+}
+
+// hiddenBrowser: Internet Explorer automated with its window hidden.
+func hiddenBrowser(a *analysis, l *layerState) []hit {
+	nt := a.norm[l.Index]
+	if nt == nil {
+		return nil
+	}
+	t := nt.text
+	i := strings.Index(t, "internetexplorer.application")
+	if i < 0 || !strings.Contains(t, "navigate") || !mayMatch([]string{"visible = $false", "visible=$false", "visible = 0", "silent = $true", "silent=$true"}, t) {
+		return nil
+	}
+	return []hit{{nt.toOrig(i, false), nt.toOrig(i+len("internetexplorer.application"), true)}}
 }
