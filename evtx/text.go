@@ -2,6 +2,7 @@ package evtx
 
 import (
 	"encoding/binary"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -41,22 +42,34 @@ const (
 	laneHigh = 0x8000800080008000
 )
 
-func laneBelow(v uint64, n uint64) bool { return (v-n*lanes1)&^v&laneHigh != 0 }
-func laneIs(v uint64, c uint64) bool    { return laneBelow(v^(c*lanes1), 1) }
+func laneBelow(v uint64, n uint64) uint64 { return (v - n*lanes1) &^ v & laneHigh }
+func laneIs(v uint64, c uint64) uint64    { return laneBelow(v^(c*lanes1), 1) }
 
-// needsEscape reports whether any of the four ASCII characters in v might
-// need escaping in mode, or is NUL.
-func needsEscape(v uint64, mode escMode) bool {
+// needsEscape reports, as a non-zero result, whether any of the four ASCII
+// characters in v might need escaping in mode, or is NUL. It returns bits
+// rather than a bool so callers can test two words with one branch.
+func needsEscape(v uint64, mode escMode) uint64 {
 	switch mode {
 	case escJSON:
-		return laneBelow(v, 0x20) || laneIs(v, '"') || laneIs(v, '\\')
+		return laneBelow(v, 0x20) | laneIs(v, '"') | laneIs(v, '\\')
 	case escXMLText:
-		return laneBelow(v, 1) || laneIs(v, '&') || laneIs(v, '<') || laneIs(v, '>')
+		return laneBelow(v, 1) | laneIs(v, '&') | laneIs(v, '<') | laneIs(v, '>')
 	case escXMLAttr:
-		return laneBelow(v, 1) || laneIs(v, '&') || laneIs(v, '<') || laneIs(v, '>') || laneIs(v, '"')
+		return laneBelow(v, 1) | laneIs(v, '&') | laneIs(v, '<') | laneIs(v, '>') | laneIs(v, '"')
 	}
 	return laneBelow(v, 1)
 }
+
+// narrow packs the four ASCII characters of v's 16-bit lanes into the low
+// four bytes, in order.
+func narrow(v uint64) uint64 {
+	x := v | v>>8
+	return x&0xffff | (x>>16)&0xffff0000
+}
+
+// nonASCII has a bit set in the high byte of each 16-bit lane, and in the
+// top bit of each low byte: a lane without them holds an ASCII character.
+const nonASCII = 0xff80ff80ff80ff80
 
 // appendEscapedASCII appends one special ASCII byte c (not NUL) escaped for mode.
 func appendEscapedASCII(dst []byte, c byte, mode escMode) []byte {
@@ -99,15 +112,26 @@ func appendEscapedASCII(dst []byte, c byte, mode escMode) []byte {
 // Unpaired surrogates become U+FFFD, so the output is always valid UTF-8.
 func appendUTF16(dst []byte, b []byte, mode escMode) []byte {
 	tab := &special[mode]
+	// Most event text is ASCII: room for one byte per character avoids
+	// growing dst in the loop.
+	dst = slices.Grow(dst, len(b)/2)
 	i := 0
 	for i < len(b)-1 {
-		// Fast path: four ASCII characters without anything to escape.
-		for i+8 <= len(b) {
-			v := binary.LittleEndian.Uint64(b[i:])
-			if v&0xff80ff80ff80ff80 != 0 || needsEscape(v, mode) {
+		// Fast paths: eight, then four ASCII characters with nothing to escape.
+		for i+16 <= len(b) {
+			v, w := binary.LittleEndian.Uint64(b[i:]), binary.LittleEndian.Uint64(b[i+8:])
+			if (v|w)&nonASCII != 0 || needsEscape(v, mode)|needsEscape(w, mode) != 0 {
 				break
 			}
-			dst = append(dst, byte(v), byte(v>>16), byte(v>>32), byte(v>>48))
+			dst = binary.LittleEndian.AppendUint64(dst, narrow(v)|narrow(w)<<32)
+			i += 16
+		}
+		for i+8 <= len(b) {
+			v := binary.LittleEndian.Uint64(b[i:])
+			if v&nonASCII != 0 || needsEscape(v, mode) != 0 {
+				break
+			}
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(narrow(v)))
 			i += 8
 		}
 		if i >= len(b)-1 {

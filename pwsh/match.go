@@ -1,7 +1,6 @@
 package pwsh
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -23,7 +22,7 @@ type rule struct {
 	sev    Severity
 	title  string
 	en, ja string
-	re     *regexp.Regexp // over normalized text and computed strings
+	re     *lazyRegexp // over normalized text and computed strings
 	// cmds and params select command facts: the command is one of cmds
 	// and, when params is set, one of its parameters abbreviates (or is)
 	// one of params.
@@ -37,12 +36,13 @@ type rule struct {
 	need      []string
 }
 
-func init() {
-	for i := range rules {
-		if rules[i].re != nil && rules[i].need == nil {
-			rules[i].need = requiredLiterals(rules[i].re.String())
-		}
+// required returns the literals a text must hold for the rule to match:
+// the rule's own list, or the one derived from its pattern.
+func (r *rule) required() []string {
+	if r.need == nil && r.re != nil {
+		return r.re.literals()
 	}
+	return r.need
 }
 
 type analysis struct {
@@ -250,7 +250,7 @@ func (a *analysis) match(r *rule, l *layerState, nt *normText) []hit {
 	if r.re != nil {
 		// Patterns describe one line; running them line by line on the
 		// lines that hold a required literal keeps big scripts fast.
-		if mayMatch(r.need, nt.text) {
+		if mayMatch(r.required(), nt.text) {
 			text := nt.text
 			for start := 0; start < len(text) && len(hits) < maxHitsPerRule*4; {
 				end := strings.IndexByte(text[start:], '\n')
@@ -259,7 +259,7 @@ func (a *analysis) match(r *rule, l *layerState, nt *normText) []hit {
 				} else {
 					end += start
 				}
-				if line := text[start:end]; mayMatch(r.need, line) {
+				if line := text[start:end]; mayMatch(r.required(), line) {
 					for _, m := range r.re.FindAllStringIndex(line, maxHitsPerRule*4) {
 						hits = append(hits, hit{nt.toOrig(start+m[0], false), nt.toOrig(start+m[1], true)})
 					}
@@ -268,7 +268,7 @@ func (a *analysis) match(r *rule, l *layerState, nt *normText) []hit {
 			}
 		}
 		for _, f := range l.folds {
-			if ft := lowerASCII(f.text); mayMatch(r.need, ft) && r.re.MatchString(ft) {
+			if ft := lowerASCII(f.text); mayMatch(r.required(), ft) && r.re.MatchString(ft) {
 				hits = append(hits, hit{f.pos, f.end})
 			}
 		}

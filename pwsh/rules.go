@@ -3,7 +3,6 @@ package pwsh
 import (
 	_ "embed"
 	"net"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -12,8 +11,6 @@ import (
 // it is, and one sentence for a reader in English and Japanese. Patterns
 // run on lower-case text with escape ticks removed from names. Keep them
 // general: they must describe a technique, never one sample.
-
-func re(s string) *regexp.Regexp { return regexp.MustCompile(s) }
 
 // userWritable are folders any user can write to, where droppers put
 // their payloads.
@@ -657,8 +654,6 @@ var (
 
 var injectionAPI = re(`\b(virtualalloc(ex)?|virtualprotect(ex)?|writeprocessmemory|createremotethread|createthread|rtlmovememory|ntcreatethreadex|queueuserapc|setthreadcontext|resumethread|openprocess|loadlibrary[aw]?|getprocaddress|rtlcreateuserthread|ntmapviewofsection|memset|waitforsingleobject|enumdesktopsw?|callwindowproc)\b`)
 
-var injectionNeed = requiredLiterals(injectionAPI.String())
-
 // injectionAPIs needs several memory or thread functions, or one with a
 // kernel32 import, so that a script that merely mentions one is spared.
 func injectionAPIs(a *analysis, l *layerState) []hit {
@@ -666,7 +661,7 @@ func injectionAPIs(a *analysis, l *layerState) []hit {
 	if nt == nil {
 		return nil
 	}
-	if !mayMatch(injectionNeed, nt.text) {
+	if !mayMatch(injectionAPI.literals(), nt.text) {
 		return nil
 	}
 	ms := injectionAPI.FindAllStringIndex(nt.text, 64)
@@ -706,8 +701,6 @@ func shellcodeBytes(a *analysis, l *layerState) []hit {
 var lureStrong = re(`(?i)(not\s+a\s+(ro)?bot|i'?\s*a?m\s+(not\s+)?(a\s+)?human|captcha|verification\s*(id|code|#|:)|human\s+verification|verify\s+(you|that|your)|cloudflare|ray\s*id|✅|✔|☑|anti-?bot|botcheck|security\s+check)`)
 var lureWeak = re(`(?i)(account|challenge|confirmation|fraud|human|identification|identificator|identity|robot|validation|verification|verify|verified|captcha)`)
 
-var lureStrongNeed, lureWeakNeed = requiredLiterals(lureStrong.String()), requiredLiterals(lureWeak.String())
-
 func clickFixLure(a *analysis, l *layerState) []hit {
 	// The lure is in the one line a victim pastes; comments in scripts say
 	// "verify" for honest reasons.
@@ -718,8 +711,8 @@ func clickFixLure(a *analysis, l *layerState) []hit {
 	var hits []hit
 	check := func(text string, pos, end int, trailing bool) {
 		low := lowerASCII(text)
-		if mayMatch(lureStrongNeed, low) && lureStrong.MatchString(text) ||
-			oneLine && trailing && mayMatch(lureWeakNeed, low) && lureWeak.MatchString(text) {
+		if mayMatch(lureStrong.literals(), low) && lureStrong.MatchString(text) ||
+			oneLine && trailing && mayMatch(lureWeak.literals(), low) && lureWeak.MatchString(text) {
 			hits = append(hits, hit{pos, end})
 		}
 	}
@@ -735,7 +728,7 @@ func clickFixLure(a *analysis, l *layerState) []hit {
 	// a lure shown by the command itself: "✅ Verification complete"
 	if oneLine {
 		for _, f := range l.folds {
-			if mayMatch(lureStrongNeed, lowerASCII(f.text)) && lureStrong.MatchString(f.text) {
+			if mayMatch(lureStrong.literals(), lowerASCII(f.text)) && lureStrong.MatchString(f.text) {
 				hits = append(hits, hit{f.pos, f.end})
 			}
 		}
@@ -953,11 +946,9 @@ func webClientImpersonation(a *analysis, l *layerState) []hit {
 // authors put in the headers of their modules.
 var frameworkMarkers = re(`powersploit function:|powershellmafia|empire launcher|not meant to be run outside of empire|bc-security|empireproject|\bnishang\b|samratashok|powerupsql|\binveigh\b|kevin-?robertson|@harmj0y|harmj0y|@mattifestation|mattifestation|@obscuresec|@josephbialek|josephbialek|@tifkin_|@_wald0|@424f424f|@byt3bl33d3r|@cx01n|@enigma0x3|@sixdub|@_nullbind|@dafthack|@_rastamouse|@peewpw|@hlldz|@joelgmsec|@xp3nt4|@0xffaraday|@hubbl3|@classityinfosec|@mvelazco|@onelogicalmyth|@424f424f|@kevin_robertson|@_xpn_|@cobbr_io|@subtee|@cptjesus|@xorrior|@monoxgas|@mariuszbit`)
 
-var frameworkMarkersNeed = requiredLiterals(frameworkMarkers.String())
-
 func toolAttribution(a *analysis, l *layerState) []hit {
 	nt := a.norm[l.Index]
-	if nt == nil || !mayMatch(frameworkMarkersNeed, nt.text) {
+	if nt == nil || !mayMatch(frameworkMarkers.literals(), nt.text) {
 		return nil
 	}
 	var hits []hit
