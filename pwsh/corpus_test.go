@@ -63,14 +63,14 @@ var corpusLabels = []string{"fake-fix", "obfuscated", "malware", "offensive-tool
 // version achieves, in percent: a regression below them fails. benign is a
 // ceiling. Measured with TestCorpus; see docs/script.md.
 var corpusFloors = map[string]float64{
-	"fake-fix":            0,
-	"obfuscated":          0,
-	"malware":             0,
-	"offensive-tool":      0,
-	"offensive-technique": 0,
+	"fake-fix":            100,
+	"obfuscated":          99.9,
+	"malware":             96.9,
+	"offensive-tool":      87.2,
+	"offensive-technique": 24.7,
 }
 
-const benignCeiling = 100.0
+const benignCeiling = 0.4
 
 // TestCorpus analyses every labelled script and reports, per label, the
 // share judged malicious or suspicious. WUGUARD_CORPUS_MISSES=file writes
