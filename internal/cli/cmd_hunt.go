@@ -9,6 +9,7 @@ import (
 
 	"github.com/wuguard/wuguard/internal/hunt"
 	"github.com/wuguard/wuguard/internal/input"
+	"github.com/wuguard/wuguard/internal/scripts"
 )
 
 type huntOptions struct {
@@ -18,6 +19,7 @@ type huntOptions struct {
 	minLevel    string
 	failOn      string
 	threads     int
+	noScripts   bool
 }
 
 func newHuntCommand(io stdio) *cobra.Command {
@@ -30,6 +32,15 @@ searched) and runs Sigma rules over them: the built-in rules, or those given
 with --rules (repeatable). Each rule only sees events of its log source
 (channel, provider, event ID). Matches are printed as a timeline ordered by
 time, then file, record id and rule id, whatever --threads is.
+
+The PowerShell the logs recorded is analysed as 'wuguard script' would:
+script blocks (4104, put back together from their parts), pipeline
+payloads (4103), classic pipeline commands (800), engine start command
+lines (400) and Sysmon 1 / Security 4688 command lines that start
+PowerShell. A match on such an event carries the analysis, and scripts
+judged malicious or suspicious are matches of the rule
+wuguard-pwsh-analysis (high or medium) even when no Sigma rule fired.
+--no-script-analysis turns this off.
 
 Rules that cannot be used are listed on stderr with their reason (see
 'wuguard rules lint'). A summary of matches by level and rule goes to stderr
@@ -56,6 +67,7 @@ Findings alone never change the exit status unless --fail-on is given.`,
 	f.StringVar(&opts.minLevel, "min-level", "informational", "lowest rule level to report: informational, low, medium, high, critical")
 	f.StringVar(&opts.failOn, "fail-on", "", "exit with status 4 when a match at or above this level is found")
 	f.IntVar(&opts.threads, "threads", 0, "files read in parallel (0: one per CPU)")
+	f.BoolVar(&opts.noScripts, "no-script-analysis", false, "do not analyse the PowerShell that events recorded")
 	return cmd
 }
 
@@ -104,6 +116,9 @@ func runHunt(cmd *cobra.Command, io stdio, opts huntOptions, paths []string, qui
 		return errors.New("no rule could be loaded")
 	}
 	hopts := hunt.Options{MinLevel: minLevel, Threads: opts.threads}
+	if !opts.noScripts {
+		hopts.Scripts = scripts.NewAnalyzer(nil)
+	}
 	progress := !quiet && isTerminal(io.err)
 	if progress {
 		hopts.Progress = func(p hunt.Progress) {

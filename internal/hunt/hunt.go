@@ -7,7 +7,9 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/wuguard/wuguard/internal/event"
 	"github.com/wuguard/wuguard/internal/input"
+	"github.com/wuguard/wuguard/internal/scripts"
+	"github.com/wuguard/wuguard/pwsh"
 	"github.com/wuguard/wuguard/sigma"
 )
 
@@ -63,6 +67,11 @@ type Options struct {
 	// Progress, if set, is called about four times a second while the hunt
 	// runs, from another goroutine, and once at the end.
 	Progress func(Progress)
+	// Scripts, if set, analyses the PowerShell the logs recorded (see
+	// package scripts): matches on those events carry the analysis, and
+	// scripts judged malicious or suspicious become findings of the
+	// pseudo-rule wuguard-pwsh-analysis.
+	Scripts *scripts.Analyzer
 
 	// read reads one file; nil means input.Read. Tests set it to feed
 	// events without the format readers.
@@ -101,7 +110,22 @@ type Finding struct {
 	Events     []EventRef
 	EventCount int
 	Value      float64
-	fileIndex  int
+	// Script is the analysis of the PowerShell the event holds, when
+	// Options.Scripts is set and it holds some.
+	Script    *ScriptAnalysis
+	fileIndex int
+}
+
+// ScriptAnalysis is a script found in the logs with its analysis.
+type ScriptAnalysis struct {
+	Kind scripts.Kind
+	// BlockID, Parts and Total describe a reassembled 4104 script block.
+	BlockID   string
+	Parts     int
+	Total     int
+	RecordIDs []uint64 // the events the text was read from
+	sources   []eventKey
+	Result    *pwsh.Result
 }
 
 // Report is the result of a hunt.
@@ -198,6 +222,18 @@ func Run(ctx context.Context, rules *Rules, paths []string, opt Options, damage 
 				f := files[i]
 				res := &results[i]
 				var n int64
+				col := scripts.NewCollector(scripts.Limits{})
+				bySource := map[eventKey]*ScriptAnalysis{}
+				scriptFound := func(sc *scripts.Script) {
+					sa := analyseScript(ctx, opt.Scripts, sc)
+					for _, k := range sa.sources {
+						bySource[k] = sa
+					}
+					if f, ok := scriptFinding(sc, sa, i); ok && f.Level >= opt.MinLevel {
+						prog.matches.Add(1)
+						res.findings = append(res.findings, f)
+					}
+				}
 				handler := func(e *event.Event) error {
 					n++
 					if n&1023 == 0 {
@@ -215,9 +251,20 @@ func Run(ctx context.Context, rules *Rules, paths []string, opt Options, damage 
 							res.corr = append(res.corr, corrInput{ref: ref, rule: x.Rule, values: cloneValues(x.Values), file: i})
 						}
 					})
+					if opt.Scripts != nil {
+						for _, sc := range col.Add(e) {
+							scriptFound(&sc)
+						}
+					}
 					return nil
 				}
 				err := read(ctx, f, handler, onDamage)
+				if opt.Scripts != nil {
+					for _, sc := range col.Flush() {
+						scriptFound(&sc)
+					}
+					attachScripts(res.findings, bySource)
+				}
 				prog.events.Add(n & 1023)
 				prog.filesDone.Add(1)
 				prog.bytesDone.Add(f.Size)
@@ -254,6 +301,84 @@ feed:
 	rep.Findings = append(rep.Findings, correlate(rules.Set, results, opt.MinLevel)...)
 	sortFindings(rep.Findings)
 	return rep, nil
+}
+
+// PwshRule is the pseudo-rule of findings made by the PowerShell analysis
+// rather than by a Sigma rule.
+var PwshRule = sigma.RuleInfo{ID: "wuguard-pwsh-analysis", Name: "wuguard_pwsh_analysis", Title: "PowerShell analysis",
+	Status: "stable", Author: "wuguard", Emit: true,
+	Description: "The PowerShell an event recorded (script block, pipeline, or command line) was judged malicious or suspicious by wuguard's analyzer."}
+
+var pwshRules = map[pwsh.Verdict]*sigma.RuleInfo{
+	pwsh.Malicious:  withTitle(PwshRule, "PowerShell analysis: malicious", "high"),
+	pwsh.Suspicious: withTitle(PwshRule, "PowerShell analysis: suspicious", "medium"),
+}
+
+func withTitle(r sigma.RuleInfo, title, level string) *sigma.RuleInfo {
+	r.Title, r.Level = title, level
+	return &r
+}
+
+func analyseScript(ctx context.Context, an *scripts.Analyzer, sc *scripts.Script) *ScriptAnalysis {
+	sa := &ScriptAnalysis{Kind: sc.Kind, BlockID: sc.BlockID, Parts: sc.Parts, Total: sc.Total, Result: an.Analyze(ctx, sc.Text)}
+	for _, r := range sc.Events {
+		sa.RecordIDs = append(sa.RecordIDs, r.RecordID)
+		sa.sources = append(sa.sources, eventKey{r.RecordID, r.Offset})
+	}
+	return sa
+}
+
+// maxFindingTitles keeps the Findings field of a timeline line short; the
+// JSON formats carry every finding in script_analysis.
+const maxFindingTitles = 5
+
+// scriptFinding makes the finding of a script the analysis flagged, placed
+// at the script's last event, with its ATT&CK techniques as tags.
+func scriptFinding(sc *scripts.Script, sa *ScriptAnalysis, file int) (Finding, bool) {
+	rule := pwshRules[sa.Result.Verdict]
+	if rule == nil {
+		return Finding{}, false
+	}
+	r := *rule
+	seen := map[string]bool{}
+	for _, f := range sa.Result.Findings {
+		if t := "attack." + strings.ToLower(f.Attack); f.Attack != "" && !seen[t] {
+			seen[t] = true
+			r.Tags = append(r.Tags, t)
+		}
+	}
+	sort.Strings(r.Tags)
+	fields := []sigma.MatchedField{{Name: "Verdict", Value: string(sa.Result.Verdict)}, {Name: "Score", Value: strconv.Itoa(sa.Result.Score)}}
+	var titles []string
+	for _, f := range sa.Result.Findings {
+		if !slices.Contains(titles, f.Title) && len(titles) < maxFindingTitles {
+			titles = append(titles, f.Title)
+		}
+	}
+	fields = append(fields, sigma.MatchedField{Name: "Findings", Value: strings.Join(titles, "; ")})
+	ref := EventRef{Time: sc.Time, Computer: sc.Computer, Channel: sc.Channel, EventID: sc.EventID, RecordID: sc.RecordID,
+		File: sc.File, RuleID: r.ID}
+	if len(sc.Events) > 0 {
+		ref.Offset = sc.Events[len(sc.Events)-1].Offset
+	}
+	return Finding{EventRef: ref, Rule: &r, Level: levelOf(&r), Fields: fields, Script: sa, fileIndex: file}, true
+}
+
+// eventKey identifies an event within its file: exports may lack record
+// ids, so the offset is part of it.
+type eventKey struct {
+	record uint64
+	offset int64
+}
+
+// attachScripts gives each finding on an event that holds a script the
+// script's analysis.
+func attachScripts(fs []Finding, bySource map[eventKey]*ScriptAnalysis) {
+	for i := range fs {
+		if fs[i].Script == nil && fs[i].Rule.Correlation == "" {
+			fs[i].Script = bySource[eventKey{fs[i].RecordID, fs[i].Offset}]
+		}
+	}
 }
 
 func eventRef(e *event.Event, r *sigma.RuleInfo) EventRef {

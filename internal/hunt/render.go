@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/wuguard/wuguard/internal/scripts"
+	"github.com/wuguard/wuguard/pwsh"
 	"github.com/wuguard/wuguard/sigma"
 )
 
@@ -78,6 +80,62 @@ type jsonFinding struct {
 	Value       *float64          `json:"value,omitempty"`
 	EventCount  int               `json:"event_count,omitempty"`
 	Events      []jsonEvent       `json:"events,omitempty"`
+	Script      *jsonScript       `json:"script_analysis,omitempty"`
+}
+
+// jsonScript is the analysis of the PowerShell a matched event holds.
+type jsonScript struct {
+	Kind          string         `json:"kind"`
+	ScriptBlockID string         `json:"script_block_id,omitempty"`
+	Parts         int            `json:"parts,omitempty"`
+	PartsExpected int            `json:"parts_expected,omitempty"`
+	RecordIDs     []uint64       `json:"record_ids"`
+	Verdict       pwsh.Verdict   `json:"verdict"`
+	Score         int            `json:"score"`
+	Summary       pwsh.Summary   `json:"summary"`
+	Findings      []pwsh.Finding `json:"findings"`
+	Layers        int            `json:"layers"`
+	FinalLayer    string         `json:"final_layer"`
+	IOCs          []pwsh.IOC     `json:"iocs"`
+	Notes         []string       `json:"notes"`
+}
+
+// maxFinalLayer bounds the decoded text a match line carries; 'wuguard
+// script' shows all of it.
+const maxFinalLayer = 4096
+
+func toJSONScript(sa *ScriptAnalysis) *jsonScript {
+	r := sa.Result
+	j := &jsonScript{Kind: string(sa.Kind), ScriptBlockID: sa.BlockID, RecordIDs: sa.RecordIDs, Verdict: r.Verdict, Score: r.Score,
+		Summary: r.Summary, Findings: r.Findings, Layers: len(r.Layers), IOCs: r.IOCs, Notes: r.Notes}
+	if sa.Kind == scripts.KindScriptBlock {
+		j.Parts, j.PartsExpected = sa.Parts, sa.Total
+	}
+	if len(r.Layers) > 0 {
+		j.FinalLayer = truncateUTF8(r.Layers[len(r.Layers)-1].Text, maxFinalLayer)
+	}
+	if j.Findings == nil {
+		j.Findings = []pwsh.Finding{}
+	}
+	if j.IOCs == nil {
+		j.IOCs = []pwsh.IOC{}
+	}
+	if j.Notes == nil {
+		j.Notes = []string{}
+	}
+	return j
+}
+
+// truncateUTF8 cuts s to at most n bytes on a character boundary, marking
+// the cut with an ellipsis.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 func toJSON(f *Finding) jsonFinding {
@@ -100,6 +158,9 @@ func toJSON(f *Finding) jsonFinding {
 			j.Events = append(j.Events, jsonEvent{Time: formatTime(e.Time), Computer: e.Computer, Channel: e.Channel, EventID: e.EventID,
 				RecordID: e.RecordID, File: e.File, RuleID: e.RuleID})
 		}
+	}
+	if f.Script != nil {
+		j.Script = toJSONScript(f.Script)
 	}
 	return j
 }
@@ -215,7 +276,7 @@ func fieldsText(fs []sigma.MatchedField, sep string) string {
 
 func renderCSV(w io.Writer, rep *Report) error {
 	cw := csv.NewWriter(w)
-	header := []string{"time", "computer", "channel", "event_id", "record_id", "file", "rule_id", "rule_title", "level", "tags", "fields", "correlation", "event_count"}
+	header := []string{"time", "computer", "channel", "event_id", "record_id", "file", "rule_id", "rule_title", "level", "tags", "fields", "correlation", "event_count", "script_verdict", "script_score"}
 	if err := cw.Write(header); err != nil {
 		return err
 	}
@@ -226,8 +287,13 @@ func renderCSV(w io.Writer, rep *Report) error {
 		if f.Rule.Correlation != "" {
 			count = strconv.Itoa(f.EventCount)
 		}
+		verdict, score := "", ""
+		if f.Script != nil {
+			verdict, score = string(f.Script.Result.Verdict), strconv.Itoa(f.Script.Result.Score)
+		}
 		rec := []string{formatTime(f.Time), f.Computer, f.Channel, strconv.Itoa(int(f.EventID)), strconv.FormatUint(f.RecordID, 10), f.File,
-			f.Rule.ID, f.Rule.Title, f.Level.String(), strings.Join(f.Rule.Tags, " "), string(fields), string(f.Rule.Correlation), count}
+			f.Rule.ID, f.Rule.Title, f.Level.String(), strings.Join(f.Rule.Tags, " "), string(fields), string(f.Rule.Correlation), count,
+			verdict, score}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -246,6 +312,9 @@ func renderTable(w io.Writer, rep *Report) error {
 		fields := oneLine(fieldsText(f.Fields, " "))
 		if f.Rule.Correlation != "" {
 			fields = fmt.Sprintf("%s: %d events %s", f.Rule.Correlation, f.EventCount, fields)
+		}
+		if f.Script != nil && f.Rule.ID != PwshRule.ID {
+			fields = fmt.Sprintf("[PowerShell: %s %d] %s", f.Script.Result.Verdict, f.Script.Result.Score, fields)
 		}
 		if len(fields) > maxTableField {
 			n := maxTableField
