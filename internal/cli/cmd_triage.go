@@ -11,6 +11,7 @@ import (
 	"github.com/wuguard/wuguard/internal/catalog"
 	"github.com/wuguard/wuguard/internal/input"
 	"github.com/wuguard/wuguard/internal/report"
+	"github.com/wuguard/wuguard/internal/scripts"
 	"github.com/wuguard/wuguard/internal/triage"
 )
 
@@ -23,6 +24,8 @@ type reportOptions struct {
 	computer string
 	failOn   string
 	textTZ   string
+	// noScripts turns off the analysis of the PowerShell the logs recorded.
+	noScripts bool
 }
 
 func (o *reportOptions) addFlags(c *cobra.Command) {
@@ -33,6 +36,7 @@ func (o *reportOptions) addFlags(c *cobra.Command) {
 	f.StringArrayVar(&o.catalogs, "catalog", nil, "add the known-issue entries (*.yaml) of this folder; repeatable")
 	f.StringVar(&o.computer, "computer", "", "host that WindowsUpdate.log and CBS.log belong to (text logs carry no computer name)")
 	f.StringVar(&o.textTZ, "text-log-offset", "", "UTC offset of the local time WindowsUpdate.log and CBS.log were written in, like +09:00 (default: estimated from matching events)")
+	f.BoolVar(&o.noScripts, "no-script-analysis", false, "do not look for malicious PowerShell in the logs (fake fixes run after an update error)")
 	f.StringVar(&o.failOn, "fail-on", "", "exit with status 4 if an update is judged at or above this level: needs-action, investigate or false-alarm")
 }
 
@@ -74,6 +78,11 @@ The report starts with the short answer: a headline and one line per host. Then
 come the updates that need a person, with guidance, and the rest one line each.
 --format json writes the schema of docs/triage-json.md; --format html one
 self-contained file to read or forward.
+
+After an update error, fake support pages talk people into pasting a PowerShell
+"fix". Triage also analyses the PowerShell the logs recorded (script blocks,
+pipeline events, PowerShell command lines) and lists, per host, what it judged
+malicious or suspicious; --no-script-analysis turns this off.
 
 ` + exitStatusHelp + `
   4  --fail-on was given and an update was judged at or above that level`
@@ -119,6 +128,9 @@ func runTriage(ctx context.Context, io stdio, o *reportOptions, paths []string) 
 
 func (o *reportOptions) triageOptions(cat *catalog.Catalog) triage.Options {
 	opts := triage.Options{Catalog: cat, Computer: o.computer, Lang: o.lang}
+	if !o.noScripts {
+		opts.Scripts = scripts.NewAnalyzer(nil)
+	}
 	if o.textTZ != "" {
 		off, _ := triage.ParseUTCOffset(o.textTZ)
 		opts.TextLogOffset = &off

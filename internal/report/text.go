@@ -31,7 +31,15 @@ func (t *textRenderer) Render(w io.Writer, r *triage.Result) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, cleanArgs(args)...) }
 
-	p("%s\n\n", t.paint(ansiBold, l.headline(r.Summary, len(r.Hosts))))
+	p("%s\n", t.paint(ansiBold, l.headline(r.Summary, len(r.Hosts))))
+	dangerous := 0
+	for _, h := range r.Hosts {
+		dangerous += len(h.ScriptFindings)
+	}
+	if dangerous > 0 {
+		p("%s\n", t.paint(ansiRed, fmt.Sprintf(l.words["scriptsHeadline"], dangerous)))
+	}
+	p("\n")
 	width := 0
 	for _, h := range r.Hosts {
 		width = max(width, len(h.Computer))
@@ -70,6 +78,7 @@ func (t *textRenderer) host(p func(string, ...any), l *labels, h *triage.Host) {
 			p("  %s: %s, %s %s\n", w["waiting"], name, w["since"], shortStamp(pr.Since))
 		}
 	}
+	t.scripts(p, l, h.ScriptFindings)
 	if len(h.Updates) == 0 {
 		p("  %s\n", w["noUpdates"])
 		return
@@ -96,6 +105,27 @@ func (t *textRenderer) host(p func(string, ...any), l *labels, h *triage.Host) {
 		p("\n  %s:\n", group.title)
 		for _, u := range group.updates {
 			p("    %s  %-10s %-20s %s\n", t.badge(l, u.Assessment), l.updateName(u), l.status[u.Status], u.Title)
+		}
+	}
+}
+
+// maxScriptSentences keeps each script to a few lines; the summary's first
+// sentence (the verdict) is shown as a badge instead.
+const maxScriptSentences = 3
+
+func (t *textRenderer) scripts(p func(string, ...any), l *labels, sfs []triage.ScriptFinding) {
+	if len(sfs) == 0 {
+		return
+	}
+	p("\n  %s\n", t.paint(ansiRed, l.words["scripts"]))
+	for _, sf := range sfs {
+		color := ansiYellow
+		if sf.Verdict == "malicious" {
+			color = ansiRed
+		}
+		p("    %s  %s  %s %d, %s\n", t.paint(color, strings.ToUpper(sf.Verdict)), shortStamp(sf.Time), sf.Channel, sf.EventID, sf.File)
+		for _, line := range sf.Summary[min(1, len(sf.Summary)):min(1+maxScriptSentences, len(sf.Summary))] {
+			p("      %s\n", line)
 		}
 	}
 }

@@ -76,6 +76,22 @@ type Limits struct {
 // hundred parts.
 var DefaultLimits = Limits{MaxPending: 4096, MaxParts: 1024, MaxBytes: 16 << 20}
 
+// Wanted reports whether events of this provider and ID can hold a script,
+// so that readers can skip decoding the others.
+func Wanted(provider string, id uint16) bool {
+	switch provider {
+	case "Microsoft-Windows-PowerShell":
+		return id == 4104 || id == 4103
+	case "PowerShell":
+		return id == 800 || id == 400
+	case "Microsoft-Windows-Sysmon":
+		return id == 1
+	case "Microsoft-Windows-Security-Auditing":
+		return id == 4688
+	}
+	return false
+}
+
 // Collector turns events into scripts. It is not safe for concurrent use:
 // give each file its own.
 type Collector struct {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/wuguard/wuguard/internal/update"
+	"github.com/wuguard/wuguard/pwsh"
 )
 
 // SchemaVersion is the version of the JSON report (docs/triage-json.md).
@@ -85,6 +86,34 @@ type Host struct {
 	PendingRestarts []PendingRestart `json:"pending_restarts"`
 	Boots           []Boot           `json:"boots"`
 	Updates         []Update         `json:"updates"`
+	// ScriptFindings are the PowerShell scripts the host's logs recorded
+	// that the analysis judged malicious or suspicious, in time order: a
+	// fake "fix" someone was talked into running shows here.
+	ScriptFindings []ScriptFinding `json:"script_findings"`
+}
+
+// ScriptFinding is one PowerShell script of a host judged malicious or
+// suspicious (see docs/hunt.md for where scripts come from).
+type ScriptFinding struct {
+	Time          time.Time      `json:"time"`
+	File          string         `json:"file"`
+	Channel       string         `json:"channel"`
+	EventID       uint16         `json:"event_id"`
+	RecordIDs     []uint64       `json:"record_ids"`
+	Kind          string         `json:"kind"`
+	ScriptBlockID string         `json:"script_block_id,omitempty"`
+	Verdict       string         `json:"verdict"`
+	Score         int            `json:"score"`
+	Summary       []string       `json:"summary"`
+	Reasons       []ScriptReason `json:"reasons"`
+	IOCs          []pwsh.IOC     `json:"iocs"`
+}
+
+// ScriptReason is one finding of the analysis, in the report's language.
+type ScriptReason struct {
+	ID     string `json:"id"`
+	Attack string `json:"attack"`
+	Text   string `json:"text"`
 }
 
 // TextLogClock says how the local times of a host's text logs were turned

@@ -8,13 +8,17 @@ package triage
 import (
 	"context"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/wuguard/wuguard/internal/catalog"
 	"github.com/wuguard/wuguard/internal/event"
 	"github.com/wuguard/wuguard/internal/input"
+	"github.com/wuguard/wuguard/internal/scripts"
 	"github.com/wuguard/wuguard/internal/update"
+	"github.com/wuguard/wuguard/pwsh"
 )
 
 // Options tune a triage run.
@@ -33,6 +37,9 @@ type Options struct {
 	// Threads is how many files, and chunks within an EVTX file, are read at
 	// once; 0 means one per CPU.
 	Threads int
+	// Scripts, if set, analyses the PowerShell the logs recorded; each
+	// host lists the scripts judged malicious or suspicious.
+	Scripts *scripts.Analyzer
 }
 
 // AcceptInput is the set of input kinds triage reads: all of them.
@@ -56,6 +63,7 @@ func Run(ctx context.Context, paths []string, opts Options, damage func(input.Da
 
 	type fileResult struct {
 		obs          []update.Observation
+		scripts      []flaggedScript
 		events, text int
 		err          error
 	}
@@ -72,7 +80,7 @@ func Run(ctx context.Context, paths []string, opts Options, damage func(input.Da
 			defer wg.Done()
 			for i := range next {
 				r := &results[i]
-				r.obs, r.events, r.text, r.err = readFile(ctx, files[i], threads, countDamage)
+				r.obs, r.scripts, r.events, r.text, r.err = readFile(ctx, files[i], threads, opts.Scripts, countDamage)
 			}
 		}()
 	}
@@ -90,37 +98,119 @@ feed:
 		return nil, err
 	}
 	var obs []update.Observation
+	var flagged []flaggedScript
 	for _, r := range results {
 		if r.err != nil {
 			return nil, r.err
 		}
 		obs = append(obs, r.obs...)
+		flagged = append(flagged, r.scripts...)
 		in.Events += r.events
 		in.TextLines += r.text
 	}
 	res := FromObservations(obs, opts)
+	res.addScripts(flagged)
 	res.Inputs = in
 	return res, nil
 }
 
-// readFile returns the observations of one file and how many events and
-// text lines gave them.
-func readFile(ctx context.Context, f input.File, threads int, damage func(input.Damage)) (obs []update.Observation, events, lines int, err error) {
+// flaggedScript is a script the analysis judged malicious or suspicious.
+type flaggedScript struct {
+	script scripts.Script
+	result *pwsh.Result
+}
+
+// addScripts lists each flagged script under its computer's host, adding a
+// host for a computer that has scripts but no update events.
+func (r *Result) addScripts(flagged []flaggedScript) {
+	if len(flagged) == 0 {
+		return
+	}
+	slices.SortStableFunc(flagged, func(a, b flaggedScript) int { return scripts.ByTime(&a.script, &b.script) })
+	for _, f := range flagged {
+		i := slices.IndexFunc(r.Hosts, func(h Host) bool { return strings.EqualFold(h.Computer, f.script.Computer) })
+		if i < 0 {
+			r.Hosts = append(r.Hosts, Host{Computer: f.script.Computer, PendingRestarts: []PendingRestart{}, Boots: []Boot{},
+				Updates: []Update{}, ScriptFindings: []ScriptFinding{}})
+			i = len(r.Hosts) - 1
+		}
+		r.Hosts[i].ScriptFindings = append(r.Hosts[i].ScriptFindings, scriptFinding(f, r.Lang))
+	}
+	slices.SortStableFunc(r.Hosts, func(a, b Host) int { return strings.Compare(strings.ToLower(a.Computer), strings.ToLower(b.Computer)) })
+}
+
+func scriptFinding(f flaggedScript, lang string) ScriptFinding {
+	s, res := &f.script, f.result
+	sf := ScriptFinding{Time: s.Time, File: s.File, Channel: s.Channel, EventID: s.EventID, Kind: string(s.Kind),
+		ScriptBlockID: s.BlockID, Verdict: string(res.Verdict), Score: res.Score, Summary: res.Summary.EN,
+		Reasons: []ScriptReason{}, IOCs: res.IOCs}
+	if lang == "ja" {
+		sf.Summary = res.Summary.JA
+	}
+	for _, e := range s.Events {
+		sf.RecordIDs = append(sf.RecordIDs, e.RecordID)
+	}
+	seen := map[string]bool{}
+	for _, x := range res.Findings {
+		if seen[x.ID] {
+			continue
+		}
+		seen[x.ID] = true
+		text := x.Explain.EN
+		if lang == "ja" {
+			text = x.Explain.JA
+		}
+		sf.Reasons = append(sf.Reasons, ScriptReason{ID: x.ID, Attack: x.Attack, Text: text})
+	}
+	if sf.Summary == nil {
+		sf.Summary = []string{}
+	}
+	if sf.IOCs == nil {
+		sf.IOCs = []pwsh.IOC{}
+	}
+	return sf
+}
+
+// readFile returns the observations of one file, how many events and
+// text lines gave them, and the scripts an (optional) analyzer flagged.
+func readFile(ctx context.Context, f input.File, threads int, an *scripts.Analyzer, damage func(input.Damage)) (obs []update.Observation, flagged []flaggedScript, events, lines int, err error) {
 	switch f.Kind {
 	case input.KindWindowsUpdateLog, input.KindCBSLog:
-		return readTextLog(ctx, f, damage)
+		obs, events, lines, err = readTextLog(ctx, f, damage)
+		return obs, nil, events, lines, err
+	}
+	want := update.Wanted
+	var col *scripts.Collector
+	found := func(ss []scripts.Script) {
+		for _, s := range ss {
+			if r := an.Analyze(ctx, s.Text); scripts.Flagged(r) {
+				flagged = append(flagged, flaggedScript{script: s, result: r})
+			}
+		}
+	}
+	if an != nil {
+		col = scripts.NewCollector(scripts.Limits{})
+		want = func(provider string, id uint16) bool {
+			return update.Wanted(provider, id) || scripts.Wanted(provider, id)
+		}
 	}
 	// Most records of a System log are about other things: they are skipped
 	// before their payload is decoded.
-	err = input.ReadFiltered(ctx, f, update.Wanted, threads, func(e *event.Event) error {
+	err = input.ReadFiltered(ctx, f, want, threads, func(e *event.Event) error {
 		n := len(obs)
 		obs = update.AppendFromEvent(obs, e)
 		if len(obs) > n {
 			events++
 		}
+		if col != nil {
+			found(col.Add(e))
+		}
 		return nil
 	}, damage)
-	return obs, events, 0, err
+	if col != nil {
+		found(col.Flush())
+	}
+	return obs, flagged, events, 0, err
 }
 
 // FromObservations judges observations already read (the demo and tests

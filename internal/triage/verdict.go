@@ -31,6 +31,7 @@ func analyzeHost(h *update.Host, cat *catalog.Catalog, lang string) Host {
 		PendingRestarts: []PendingRestart{},
 		Boots:           []Boot{},
 		Updates:         []Update{},
+		ScriptFindings:  []ScriptFinding{},
 	}
 	if h.TextOffsetSource != "" {
 		host.TextLogs = &TextLogClock{UTCOffset: FormatUTCOffset(-h.TextOffset), Source: h.TextOffsetSource, Pairs: h.TextOffsetPairs}
