@@ -42,7 +42,7 @@ func ReadFiltered(ctx context.Context, f File, want Filter, threads int, fn Hand
 	threads = max(1, min(threads, n))
 
 	// Each chunk's wanted events and damage are kept until the chunks before
-	// it are handed over. Wanted events are few, so this stays small.
+	// it are handed over.
 	type chunkResult struct {
 		events []event.Event
 		damage []error
@@ -74,9 +74,17 @@ func ReadFiltered(ctx context.Context, f File, want Filter, threads int, fn Hand
 			}
 		}()
 	}
+	// The feeder stays within a window of chunks ahead of fn, so memory is
+	// bounded however many events are wanted and however slow fn is.
+	window := make(chan struct{}, 4*threads)
 	go func() {
 		defer close(slots)
 		for i := 0; i < n; i++ {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			select {
 			case slots <- i:
 			case <-ctx.Done():
@@ -100,6 +108,7 @@ func ReadFiltered(ctx context.Context, f File, want Filter, threads int, fn Hand
 			}
 		}
 		r.events, r.damage = nil, nil
+		<-window
 	}
 	if err := ef.MissingChunks(); err != nil {
 		damage(EVTXDamage(f.Path, err))
