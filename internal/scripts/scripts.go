@@ -66,15 +66,21 @@ func (s *Script) Incomplete() bool { return s.Kind == KindScriptBlock && s.Parts
 
 // Limits bound the memory a hostile log can make the collector use.
 type Limits struct {
-	MaxPending int // script blocks waiting for parts at once
-	MaxParts   int // parts of one block
-	MaxBytes   int // text of one block
+	MaxPending      int // script blocks waiting for parts at once
+	MaxParts        int // parts of one block
+	MaxBytes        int // text of one block
+	MaxPendingBytes int // text of all waiting blocks together
 }
 
 // DefaultLimits are generous for real logs: PowerShell splits blocks into
 // parts of about 16,000 characters, and even the largest tools have a few
 // hundred parts.
-var DefaultLimits = Limits{MaxPending: 4096, MaxParts: 1024, MaxBytes: 16 << 20}
+var DefaultLimits = Limits{MaxPending: 4096, MaxParts: 1024, MaxBytes: 16 << 20, MaxPendingBytes: 256 << 20}
+
+// rememberFinished is how many finished blocks the collector remembers, so
+// that a part logged again after its block was emitted (overlapping exports
+// of one log, a duplicated file) does not start a new, partial block.
+const rememberFinished = 4096
 
 // Wanted reports whether events of this provider and ID can hold a script,
 // so that readers can skip decoding the others.
@@ -95,10 +101,13 @@ func Wanted(provider string, id uint16) bool {
 // Collector turns events into scripts. It is not safe for concurrent use:
 // give each file its own.
 type Collector struct {
-	lim     Limits
-	pending map[blockKey]*block
-	order   []blockKey // arrival order, so that Flush is deterministic
-	scripts []Script
+	lim          Limits
+	pending      map[blockKey]*block
+	order        []blockKey // arrival order, so that Flush is deterministic
+	pendingBytes int
+	finished     map[blockKey]bool
+	finishedRing []blockKey // the remembered finished blocks, oldest first
+	scripts      []Script
 }
 
 type blockKey struct{ computer, id string }
@@ -106,7 +115,7 @@ type blockKey struct{ computer, id string }
 type block struct {
 	parts map[int]string
 	refs  map[int]Ref
-	total int
+	total int // as announced, which may exceed the parts kept
 	bytes int
 	last  *event.Event // a copy of the System block of the latest part
 }
@@ -123,7 +132,10 @@ func NewCollector(lim Limits) *Collector {
 	if lim.MaxBytes <= 0 {
 		lim.MaxBytes = DefaultLimits.MaxBytes
 	}
-	return &Collector{lim: lim, pending: map[blockKey]*block{}}
+	if lim.MaxPendingBytes <= 0 {
+		lim.MaxPendingBytes = DefaultLimits.MaxPendingBytes
+	}
+	return &Collector{lim: lim, pending: map[blockKey]*block{}, finished: map[blockKey]bool{}}
 }
 
 // Add reads e and returns the scripts it completes: the event's own script,
@@ -190,6 +202,7 @@ func (c *Collector) addPart(e *event.Event) {
 	n := fieldInt(e, "MessageNumber")
 	total := fieldInt(e, "MessageTotal")
 	if total <= 1 || id == "" {
+		text = text[:min(len(text), c.lim.MaxBytes)]
 		if strings.TrimSpace(text) != "" {
 			s := newScript(e, KindScriptBlock, text, []Ref{refOf(e)})
 			s.BlockID, s.Parts, s.Total = strings.Clone(id), 1, 1
@@ -197,7 +210,13 @@ func (c *Collector) addPart(e *event.Event) {
 		}
 		return
 	}
-	k := blockKey{strings.Clone(e.System.Computer), strings.Clone(id)}
+	if n < 1 || n > total || n > c.lim.MaxParts {
+		return
+	}
+	k := blockKey{e.System.Computer, id}
+	if c.finished[k] {
+		return
+	}
 	b := c.pending[k]
 	if b == nil {
 		if len(c.pending) >= c.lim.MaxPending {
@@ -205,24 +224,27 @@ func (c *Collector) addPart(e *event.Event) {
 			// letting a log of never-finished blocks grow without bound.
 			c.finish(c.order[0])
 		}
-		b = &block{parts: map[int]string{}, refs: map[int]Ref{}, total: min(total, c.lim.MaxParts)}
+		k = blockKey{strings.Clone(k.computer), strings.Clone(k.id)}
+		b = &block{parts: map[int]string{}, refs: map[int]Ref{}, total: total}
 		c.pending[k] = b
 		c.order = append(c.order, k)
 	}
-	if _, dup := b.parts[n]; dup || n < 1 || n > b.total {
+	if _, dup := b.parts[n]; dup {
 		return
 	}
-	if b.bytes+len(text) > c.lim.MaxBytes {
-		text = text[:max(0, c.lim.MaxBytes-b.bytes)]
-	}
+	text = text[:min(len(text), c.lim.MaxBytes-b.bytes)]
 	b.parts[n], b.refs[n] = strings.Clone(text), refOf(e)
 	b.bytes += len(text)
+	c.pendingBytes += len(text)
 	last := &event.Event{Source: e.Source}
 	last.System = evtx.System{TimeCreated: e.System.TimeCreated, RecordID: e.System.RecordID, EventID: e.System.EventID,
 		Channel: strings.Clone(e.System.Channel), Computer: strings.Clone(e.System.Computer)}
 	b.last = last
 	if len(b.parts) == b.total {
 		c.finish(k)
+	}
+	for c.pendingBytes > c.lim.MaxPendingBytes && len(c.order) > 0 {
+		c.finish(c.order[0])
 	}
 }
 
@@ -231,12 +253,15 @@ func (c *Collector) finish(k blockKey) {
 	b := c.pending[k]
 	delete(c.pending, k)
 	c.order = slices.DeleteFunc(c.order, func(o blockKey) bool { return o == k })
+	c.pendingBytes -= b.bytes
+	c.remember(k)
 	nums := make([]int, 0, len(b.parts))
 	for n := range b.parts {
 		nums = append(nums, n)
 	}
 	slices.Sort(nums)
 	var text strings.Builder
+	text.Grow(b.bytes)
 	refs := make([]Ref, 0, len(nums))
 	for _, n := range nums {
 		text.WriteString(b.parts[n])
@@ -245,6 +270,15 @@ func (c *Collector) finish(k blockKey) {
 	s := newScript(b.last, KindScriptBlock, text.String(), refs)
 	s.BlockID, s.Parts, s.Total = k.id, len(nums), b.total
 	c.scripts = append(c.scripts, s)
+}
+
+func (c *Collector) remember(k blockKey) {
+	if len(c.finishedRing) == rememberFinished {
+		delete(c.finished, c.finishedRing[0])
+		c.finishedRing = c.finishedRing[1:]
+	}
+	c.finished[k] = true
+	c.finishedRing = append(c.finishedRing, k)
 }
 
 // Flush returns the script blocks still missing parts at the end of the

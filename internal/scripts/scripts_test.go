@@ -87,12 +87,54 @@ func TestLimitsBoundPendingBlocksAndText(t *testing.T) {
 		t.Fatalf("got %d scripts, want every block once", len(got))
 	}
 	for _, s := range got {
-		if len(s.Text) > 10 || s.Total != 4 {
-			t.Errorf("block %s: %d bytes, total %d", s.BlockID, len(s.Text), s.Total)
+		if len(s.Text) > 10 || s.Total != 1000 || !s.Incomplete() {
+			t.Errorf("block %s: %d bytes, %d of %d parts", s.BlockID, len(s.Text), s.Parts, s.Total)
 		}
 	}
 	if got[0].BlockID != "{0}" || got[4].BlockID != "{4}" {
 		t.Errorf("blocks not given up in arrival order: %s ... %s", got[0].BlockID, got[4].BlockID)
+	}
+}
+
+// A fuzzer found this: a first part numbered 0 or beyond the announced total
+// used to leave an empty block behind that crashed Flush.
+func TestPartOutOfRangeMakesNoEmptyBlock(t *testing.T) {
+	for _, n := range []int{0, -1, 4, 2000} {
+		c := NewCollector(Limits{MaxParts: 1024})
+		if got := collect(c, part(1, "{z}", n, 3, "text")); len(got) != 0 {
+			t.Errorf("part %d of 3: got %+v", n, got)
+		}
+	}
+}
+
+func TestBlockAnnouncingMorePartsThanTheLimitIsIncomplete(t *testing.T) {
+	c := NewCollector(Limits{MaxParts: 2})
+	got := collect(c, part(1, "{m}", 1, 5, "a"), part(2, "{m}", 2, 5, "b"), part(3, "{m}", 3, 5, "c"))
+	if len(got) != 1 || got[0].Text != "ab" || got[0].Parts != 2 || got[0].Total != 5 || !got[0].Incomplete() {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestLimitsBoundTextOfAllPendingBlocks(t *testing.T) {
+	c := NewCollector(Limits{MaxPendingBytes: 25})
+	var got []Script
+	for i := range 4 {
+		got = append(got, c.Add(part(uint64(i+1), fmt.Sprintf("{%d}", i), 1, 2, "0123456789"))...)
+		if c.pendingBytes > 25 {
+			t.Fatalf("after block %d: %d bytes pending, limit 25", i, c.pendingBytes)
+		}
+	}
+	got = append(got, c.Flush()...)
+	if len(got) != 4 || got[0].BlockID != "{0}" || got[0].Text != "0123456789" || !got[0].Incomplete() {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestPartRepeatedAfterItsBlockIsComplete(t *testing.T) {
+	c := NewCollector(Limits{})
+	got := collect(c, part(1, "{d}", 1, 2, "one "), part(2, "{d}", 2, 2, "two"), part(3, "{d}", 2, 2, "two"))
+	if len(got) != 1 || got[0].Text != "one two" || got[0].Incomplete() {
+		t.Fatalf("got %+v", got)
 	}
 }
 
