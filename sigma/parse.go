@@ -61,21 +61,9 @@ func Parse(name string, data []byte) (rules []*Rule, diags []Diagnostic) {
 			diags = append(diags, Diagnostic{File: name, Reason: ReasonYAML, Message: fmt.Sprintf("internal error while parsing YAML: %v", r)})
 		}
 	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
-	for {
-		var n yaml.Node
-		err := dec.Decode(&n)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, append(diags, Diagnostic{File: name, Line: yamlErrorLine(err), Reason: ReasonYAML, Message: yamlErrorMessage(err)})
-		}
-		if len(docs) == maxDocuments {
-			return nil, append(diags, Diagnostic{File: name, Reason: ReasonTooComplex, Message: fmt.Sprintf("more than %d YAML documents", maxDocuments)})
-		}
-		docs = append(docs, &n)
+	docs, d := decodeYAML(name, data)
+	if d != nil {
+		return nil, append(diags, *d)
 	}
 	p := &parser{file: name}
 	for i, d := range docs {
@@ -108,6 +96,28 @@ func Parse(name string, data []byte) (rules []*Rule, diags []Diagnostic) {
 		rules = append(rules, r)
 	}
 	return rules, diags
+}
+
+// decodeYAML reads the YAML documents of a rule file: with the fast parser
+// for the plain YAML rules are written in, else with yaml.v3.
+func decodeYAML(name string, data []byte) ([]*yaml.Node, *Diagnostic) {
+	docs, fast := parseFastYAML(data)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for !fast && len(docs) <= maxDocuments {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &Diagnostic{File: name, Line: yamlErrorLine(err), Reason: ReasonYAML, Message: yamlErrorMessage(err)}
+		}
+		docs = append(docs, &n)
+	}
+	if len(docs) > maxDocuments {
+		return nil, &Diagnostic{File: name, Reason: ReasonTooComplex, Message: fmt.Sprintf("more than %d YAML documents", maxDocuments)}
+	}
+	return docs, nil
 }
 
 var yamlLinePrefix = "yaml: line "
