@@ -65,8 +65,8 @@ var corpusLabels = []string{"fake-fix", "obfuscated", "malware", "offensive-tool
 var corpusFloors = map[string]float64{
 	"fake-fix":            100,
 	"obfuscated":          99.9,
-	"malware":             96.9,
-	"offensive-tool":      87.2,
+	"malware":             97.0,
+	"offensive-tool":      87.5,
 	"offensive-technique": 24.7,
 }
 

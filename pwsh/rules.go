@@ -451,6 +451,12 @@ var rules = []rule{
 		custom: hiddenBrowser,
 	},
 	{
+		id: "tcp-listener", attack: "T1095", sev: High, title: "Accepts connections on a TCP port",
+		en:     "It opens a TCP port and accepts connections from other machines, as bind shells, port forwarders and hand-made backdoors do.",
+		ja:     "TCP ポートを開いて他のマシンからの接続を受け付けます。バインドシェル、ポート転送、自作のバックドアが使う手口です。",
+		custom: tcpListener,
+	},
+	{
 		id: "credential-manager", attack: "T1555.004", sev: High, title: "Enumerates stored Windows credentials",
 		en: "It lists the passwords Windows keeps in Credential Manager or the Windows Vault.",
 		ja: "Windows の資格情報マネージャーや Windows Vault に保存されたパスワードを列挙します。",
@@ -1058,6 +1064,21 @@ func reconUpload(a *analysis, l *layerState) []hit {
 }
 
 // hiddenBrowser: Internet Explorer automated with its window hidden.
+// tcpListener finds a TcpListener in a script that also accepts a
+// connection, anywhere in the text: the two are usually statements apart.
+func tcpListener(a *analysis, l *layerState) []hit {
+	nt := a.norm[l.Index]
+	if nt == nil {
+		return nil
+	}
+	t := nt.text
+	i := strings.Index(t, "tcplistener")
+	if i < 0 || !mayMatch([]string{".accepttcpclient", ".acceptsocket", ".beginaccepttcpclient", ".beginacceptsocket"}, t) {
+		return nil
+	}
+	return []hit{{nt.toOrig(i, false), nt.toOrig(i+len("tcplistener"), true)}}
+}
+
 func hiddenBrowser(a *analysis, l *layerState) []hit {
 	nt := a.norm[l.Index]
 	if nt == nil {
