@@ -17,26 +17,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mib=${1:-64}
-corpus=../shared/corpus/evtx
-tools=../shared/tools
 out=bench/out
-mkdir -p "$out"
-file=$out/bench-${mib}mib.evtx
-
 for cmd in evtxexport python3 go; do
   command -v "$cmd" >/dev/null || { echo "bench: $cmd is required" >&2; exit 1; }
 done
-
-if [ ! -f "$file" ]; then
-  inputs=()
-  while IFS= read -r -d '' f; do
-    if evtxexport -f xml "$f" >/dev/null 2>&1; then
-      inputs+=("$f")
-    fi
-  done < <(find "$corpus/omerbenamram/security.evtx" "$corpus/evtx-attack-samples" -name '*.evtx' -print0 | sort -z)
-  echo "bench: ${#inputs[@]} input files that evtxexport reads whole" >&2
-  python3 "$tools/evtx-concat.py" "$file" --mib "$mib" "${inputs[@]}"
-fi
+. bench/input.sh
+file=$(bench_input "$mib")
 
 go build -o "$out/wuguard" ./cmd/wuguard
 wg=$out/wuguard

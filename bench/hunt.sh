@@ -3,13 +3,11 @@
 # on the same 64 MiB EVTX file, one thread each, in one hyperfine run.
 # Target: hunt takes at most 1.5x the time of dump.
 #
-# The input is built from real chunks with ../shared/tools/evtx-concat.py out
-# of the same corpus files as bench/dump.sh: the Security log of
-# omerbenamram/evtx and EVTX-ATTACK-SAMPLES. If bench/dump.sh exists and
-# names an input, that input is used instead, so both benchmarks read the
-# same bytes.
+# The input is the file bench/dump.sh times (see bench/input.sh): real
+# chunks of omerbenamram's Security log and of the EVTX-ATTACK-SAMPLES files
+# that evtxexport reads whole.
 #
-# usage: bench/hunt.sh [RUNS]      (needs hyperfine and python3)
+# usage: bench/hunt.sh [RUNS]      (needs hyperfine, python3 and evtxexport)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-3}"
@@ -19,11 +17,8 @@ mkdir -p "$out"
 
 go build -o "$out/wuguard" ./cmd/wuguard
 
-input="$out/bench-64mib.evtx"
-if [ ! -s "$input" ]; then
-  python3 ../shared/tools/evtx-concat.py "$input" --mib 64 \
-    "$corpus/evtx/omerbenamram/security.evtx" "$corpus/evtx/evtx-attack-samples"
-fi
+. bench/input.sh
+input=$(bench_input 64)
 
 rules=(--rules "$corpus/sigma/rules/windows" --rules "$corpus/sigma/rules-emerging-threats" --rules "$corpus/sigma/rules-threat-hunting")
 
