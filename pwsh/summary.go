@@ -59,7 +59,7 @@ func (a *analysis) iocs() []IOC {
 	seen := map[string]bool{}
 	var out []IOC
 	add := func(typ, v string, layer int) {
-		v = strings.TrimRight(v, ".,:;)'\"")
+		v = strings.TrimRight(v, iocTrailing)
 		if v == "" || len(v) > 2048 {
 			return
 		}
@@ -85,6 +85,14 @@ func (a *analysis) iocs() []IOC {
 			add("domain", strings.ToLower(host), layer)
 		}
 	}
+	// URLs are gathered first: a string built by concatenation is seen at
+	// every step, and only the complete URLs are indicators.
+	var urls []foundURL
+	gather := func(u string, layer int) {
+		if len(urls) < maxURLCandidates {
+			urls = append(urls, foundURL{u, layer})
+		}
+	}
 	for _, l := range a.d.layers {
 		texts := []string{l.Text}
 		for _, f := range l.folds {
@@ -96,7 +104,9 @@ func (a *analysis) iocs() []IOC {
 			}
 			if strings.Contains(t, "://") {
 				for _, u := range urlRe.FindAllString(t, 64) {
-					addURL(u, l.Index)
+					for _, part := range splitJoinedURLs(u) {
+						gather(part, l.Index)
+					}
 				}
 			}
 			for _, ip := range findIPv4(t, 64) {
@@ -109,9 +119,9 @@ func (a *analysis) iocs() []IOC {
 			switch f.kind {
 			case factDownload:
 				if f.url != "" && !strings.Contains(f.url, "://") && looksLikeHostPath(f.url) {
-					addURL("http://"+f.url, l.Index)
+					gather("http://"+f.url, l.Index)
 				} else if strings.Contains(f.url, "://") {
-					addURL(f.url, l.Index)
+					gather(f.url, l.Index)
 				}
 				if f.path != "" {
 					add("path", displayPath(f.path), l.Index)
@@ -121,10 +131,13 @@ func (a *analysis) iocs() []IOC {
 					add("path", displayPath(f.path), l.Index)
 				}
 				if f.url != "" {
-					addURL(f.url, l.Index)
+					gather(f.url, l.Index)
 				}
 			}
 		}
+	}
+	for _, u := range completeURLs(urls) {
+		addURL(u.url, u.layer)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return iocRank(out[i].Type) < iocRank(out[j].Type) })
 	if out == nil {
@@ -132,6 +145,89 @@ func (a *analysis) iocs() []IOC {
 	}
 	return out
 }
+
+type foundURL struct {
+	url   string
+	layer int
+}
+
+// maxURLCandidates bounds the URLs gathered from one script.
+const maxURLCandidates = 4096
+
+// completeURLs drops every URL that is the beginning of a longer one found
+// in the same script: the partial strings of a URL being concatenated
+// ("http://evil", "http://evil.com/p", ...). It keeps the order.
+func completeURLs(urls []foundURL) []foundURL {
+	keys := make([]string, len(urls))
+	order := make([]int, len(urls))
+	for i, u := range urls {
+		keys[i] = strings.ToLower(strings.TrimRight(u.url, iocTrailing))
+		order[i] = i
+	}
+	sort.Slice(order, func(i, j int) bool { return keys[order[i]] < keys[order[j]] })
+	partial := make([]bool, len(urls))
+	// In sorted order, a string that begins a longer one is followed by one
+	// that it begins too.
+	for k := len(order) - 2; k >= 0; k-- {
+		a, b := keys[order[k]], keys[order[k+1]]
+		partial[order[k]] = a == b && partial[order[k+1]] || len(b) > len(a) && strings.HasPrefix(b, a)
+	}
+	var out []foundURL
+	for i, u := range urls {
+		if !partial[i] {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// splitJoinedURLs splits URLs that malware joins into one string with a
+// separator ("http://a/x/*https://b/y", split later with .Split('*')).
+func splitJoinedURLs(u string) []string {
+	var out []string
+	start := 0
+	for i := 1; i < len(u); i++ {
+		if strings.IndexByte(urlJoiners, u[i-1]) >= 0 && startsURL(u[i:]) {
+			if part := strings.TrimRight(u[start:i], urlJoiners); part != "" {
+				out = append(out, part)
+			}
+			start = i
+		}
+	}
+	last := u[start:]
+	// The string may stop inside the next URL's scheme: "http://a/x/*ht".
+	if i := strings.LastIndexAny(last, urlJoiners); i > 0 && i+1 < len(last) && schemePrefix(last[i+1:]) {
+		last = strings.TrimRight(last[:i], urlJoiners)
+	}
+	return append(out, last)
+}
+
+var urlSchemes = []string{"https://", "http://", "ftp://", "finger://"}
+
+// startsURL reports whether s starts with a scheme and something after it.
+func startsURL(s string) bool {
+	for _, scheme := range urlSchemes {
+		if len(s) > len(scheme) && strings.EqualFold(s[:len(scheme)], scheme) {
+			return true
+		}
+	}
+	return false
+}
+
+// schemePrefix reports whether s is the beginning of a scheme, "ht".
+func schemePrefix(s string) bool {
+	for _, scheme := range urlSchemes {
+		if len(s) <= len(scheme) && strings.EqualFold(scheme[:len(s)], s) {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	urlJoiners  = "*@!~"
+	iocTrailing = ".,:;)'\""
+)
 
 func iocRank(t string) int {
 	switch t {
