@@ -66,7 +66,7 @@ Findings alone never change the exit status unless --fail-on is given.`,
 	f.StringVar(&opts.format, "format", "table", "output format: "+strings.Join(hunt.Formats, ", "))
 	f.StringVar(&opts.minLevel, "min-level", "informational", "lowest rule level to report: informational, low, medium, high, critical")
 	f.StringVar(&opts.failOn, "fail-on", "", "exit with status 4 when a match at or above this level is found")
-	f.IntVar(&opts.threads, "threads", 0, "files read in parallel (0: one per CPU)")
+	f.IntVar(&opts.threads, "threads", 0, "threads: files, or the chunks of one file, read in parallel (0: one per CPU)")
 	f.BoolVar(&opts.noScripts, "no-script-analysis", false, "do not analyse the PowerShell that events recorded")
 	return cmd
 }

@@ -5,6 +5,7 @@ package event
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/wuguard/wuguard/evtx"
 )
@@ -91,4 +92,20 @@ func (e *Event) systemField(name string) (string, bool) {
 		return s.TimeCreated.UTC().Format("2006-01-02T15:04:05.0000000Z"), true
 	}
 	return "", false
+}
+
+// Clone returns a copy of e that shares no memory with it, for keeping an
+// event past the handler call (readers reuse an event's memory).
+func (e *Event) Clone() *Event {
+	c := *e
+	s := &c.System
+	s.Provider, s.ProviderGUID, s.EventSourceName = strings.Clone(s.Provider), strings.Clone(s.ProviderGUID), strings.Clone(s.EventSourceName)
+	s.ActivityID, s.RelatedActivityID = strings.Clone(s.ActivityID), strings.Clone(s.RelatedActivityID)
+	s.Channel, s.Computer, s.UserID = strings.Clone(s.Channel), strings.Clone(s.Computer), strings.Clone(s.UserID)
+	c.UserDataName = strings.Clone(c.UserDataName)
+	c.Fields = make([]evtx.Field, len(e.Fields))
+	for i, f := range e.Fields {
+		c.Fields[i] = evtx.Field{Name: strings.Clone(f.Name), Value: strings.Clone(f.Value)}
+	}
+	return &c
 }

@@ -6,6 +6,7 @@ package hunt
 import (
 	"context"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"sort"
@@ -62,7 +63,9 @@ type Options struct {
 	// MinLevel drops findings of rules below this level. Correlations still
 	// see every match of the rules they use.
 	MinLevel Level
-	// Threads is the number of files read at once; 0 means one per CPU.
+	// Threads is the number of threads reading files at once; when there
+	// are fewer files than threads, EVTX files share theirs out by chunk.
+	// 0 means one per CPU.
 	Threads int
 	// Progress, if set, is called about four times a second while the hunt
 	// runs, from another goroutine, and once at the end.
@@ -202,70 +205,117 @@ func Run(ctx context.Context, rules *Rules, paths []string, opt Options, damage 
 		stopProgress = func() { close(done); wg.Wait(); opt.Progress(snapshot()) }
 	}
 
-	read := opt.read
-	if read == nil {
-		read = input.Read
+	// Files are hunted one per worker; when there are fewer files than
+	// threads, each file's chunks are shared by several workers.
+	fileWorkers := max(1, min(threads, len(files)))
+	perFile := max(1, threads/fileWorkers)
+	read := func(ctx context.Context, f input.File, fn input.SlotHandler, chunkDone func(int) error, damage func(input.Damage)) error {
+		if opt.read == nil {
+			return input.ReadParallel(ctx, f, perFile, fn, chunkDone, damage)
+		}
+		k := 0
+		return opt.read(ctx, f, func(e *event.Event) error {
+			if err := fn(input.Slot{Chunk: k}, e); err != nil {
+				return err
+			}
+			k++
+			return chunkDone(k - 1)
+		}, damage)
 	}
 	results := make([]fileResult, len(files))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	next := make(chan int)
-	errs := make(chan error, threads)
+	errs := make(chan error, fileWorkers)
 	var wg sync.WaitGroup
-	for w := 0; w < threads; w++ {
+	for range fileWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m := rules.Set.NewMatcher()
-			sev := newSigmaEvent()
+			workers := make([]*fileWorker, perFile)
+			for w := range workers {
+				workers[w] = &fileWorker{m: rules.Set.NewMatcher(), sev: newSigmaEvent()}
+			}
+			// ordered analyses the script blocks put together in file
+			// order, on this goroutine while the workers go on.
+			ordered := &fileWorker{}
+			everyone := append(slices.Clip(workers), ordered)
 			for i := range next {
 				f := files[i]
-				res := &results[i]
-				var n int64
-				col := scripts.NewCollector(scripts.Limits{})
-				bySource := map[eventKey]*ScriptAnalysis{}
-				scriptFound := func(sc *scripts.Script) {
-					sa := analyseScript(ctx, opt.Scripts, sc)
-					for _, k := range sa.sources {
-						bySource[k] = sa
-					}
-					if f, ok := scriptFinding(sc, sa, i); ok && f.Level >= opt.MinLevel {
-						prog.matches.Add(1)
-						res.findings = append(res.findings, f)
-					}
+				for _, fw := range everyone {
+					fw.reset(i)
 				}
-				handler := func(e *event.Event) error {
-					n++
-					if n&1023 == 0 {
-						prog.events.Add(1024)
-					}
-					sev.e = e
-					m.Match(sev, func(x *sigma.Match) {
-						prog.matches.Add(1)
-						ref := eventRef(e, x.Rule)
-						level := levelOf(x.Rule)
-						if x.Rule.Emit && level >= opt.MinLevel {
-							res.findings = append(res.findings, Finding{EventRef: ref, Rule: x.Rule, Level: level, Fields: cloneFields(x.Fields), fileIndex: i})
-						}
-						if x.Rule.Correlated {
-							res.corr = append(res.corr, corrInput{ref: ref, rule: x.Rule, values: cloneValues(x.Values), file: i})
-						}
-					})
-					if opt.Scripts != nil {
-						for _, sc := range col.Add(e) {
-							scriptFound(&sc)
+				// Parts of a script block may lie in chunks that different
+				// workers read: they are put together in file order, as
+				// each chunk is done.
+				var parts struct {
+					sync.Mutex
+					byChunk map[int][]*event.Event
+				}
+				parts.byChunk = map[int][]*event.Event{}
+				blocks := scripts.NewCollector(scripts.Limits{})
+				chunkDone := func(chunk int) error {
+					parts.Lock()
+					evs := parts.byChunk[chunk]
+					delete(parts.byChunk, chunk)
+					parts.Unlock()
+					for _, e := range evs {
+						for _, sc := range blocks.Add(e) {
+							ordered.scriptFound(ctx, opt, &sc, &prog.matches)
 						}
 					}
 					return nil
 				}
-				err := read(ctx, f, handler, onDamage)
+				handler := func(s input.Slot, e *event.Event) error {
+					fw := workers[s.Worker]
+					fw.events++
+					if fw.events&1023 == 0 {
+						prog.events.Add(1024)
+					}
+					fw.sev.e = e
+					fw.m.Match(fw.sev, func(x *sigma.Match) {
+						prog.matches.Add(1)
+						ref := eventRef(e, x.Rule)
+						level := levelOf(x.Rule)
+						if x.Rule.Emit && level >= opt.MinLevel {
+							fw.findings = append(fw.findings, Finding{EventRef: ref, Rule: x.Rule, Level: level, Fields: cloneFields(x.Fields), fileIndex: i})
+						}
+						if x.Rule.Correlated {
+							fw.corr = append(fw.corr, corrInput{ref: ref, rule: x.Rule, values: cloneValues(x.Values), file: i})
+						}
+					})
+					if opt.Scripts == nil {
+						return nil
+					}
+					if scripts.IsScriptBlockPart(e) {
+						parts.Lock()
+						parts.byChunk[s.Chunk] = append(parts.byChunk[s.Chunk], e.Clone())
+						parts.Unlock()
+						return nil
+					}
+					for _, sc := range fw.col.Add(e) {
+						fw.scriptFound(ctx, opt, &sc, &prog.matches)
+					}
+					return nil
+				}
+				err := read(ctx, f, handler, chunkDone, onDamage)
+				res := &results[i]
+				for _, fw := range workers {
+					prog.events.Add(fw.events & 1023)
+					res.findings = append(res.findings, fw.findings...)
+					res.corr = append(res.corr, fw.corr...)
+				}
 				if opt.Scripts != nil {
-					for _, sc := range col.Flush() {
-						scriptFound(&sc)
+					for _, sc := range blocks.Flush() {
+						ordered.scriptFound(ctx, opt, &sc, &prog.matches)
+					}
+					bySource := map[eventKey]*ScriptAnalysis{}
+					for _, fw := range everyone {
+						res.findings = append(res.findings, fw.scriptFindings...)
+						maps.Copy(bySource, fw.bySource)
 					}
 					attachScripts(res.findings, bySource)
 				}
-				prog.events.Add(n & 1023)
 				prog.filesDone.Add(1)
 				prog.bytesDone.Add(f.Size)
 				if err != nil {
@@ -301,6 +351,39 @@ feed:
 	rep.Findings = append(rep.Findings, correlate(rules.Set, results, opt.MinLevel)...)
 	sortFindings(rep.Findings)
 	return rep, nil
+}
+
+// fileWorker is the state of one worker hunting (part of) a file.
+type fileWorker struct {
+	m    *sigma.Matcher
+	sev  *sigmaEvent
+	col  *scripts.Collector
+	file int
+
+	events         int64
+	findings       []Finding
+	corr           []corrInput
+	scriptFindings []Finding
+	bySource       map[eventKey]*ScriptAnalysis
+}
+
+func (fw *fileWorker) reset(file int) {
+	fw.file, fw.events = file, 0
+	fw.findings, fw.corr, fw.scriptFindings = nil, nil, nil
+	fw.col = scripts.NewCollector(scripts.Limits{})
+	fw.bySource = map[eventKey]*ScriptAnalysis{}
+}
+
+// scriptFound analyses a script and keeps its finding, if it is flagged.
+func (fw *fileWorker) scriptFound(ctx context.Context, opt Options, sc *scripts.Script, matches *atomic.Int64) {
+	sa := analyseScript(ctx, opt.Scripts, sc)
+	for _, k := range sa.sources {
+		fw.bySource[k] = sa
+	}
+	if f, ok := scriptFinding(sc, sa, fw.file); ok && f.Level >= opt.MinLevel {
+		matches.Add(1)
+		fw.scriptFindings = append(fw.scriptFindings, f)
+	}
 }
 
 // PwshRule is the pseudo-rule of findings made by the PowerShell analysis
@@ -428,7 +511,10 @@ func correlate(rs *sigma.Ruleset, results []fileResult, min Level) []Finding {
 		if a.ref.RecordID != b.ref.RecordID {
 			return a.ref.RecordID < b.ref.RecordID
 		}
-		return a.rule.ID < b.rule.ID
+		if a.rule.ID != b.rule.ID {
+			return a.rule.ID < b.rule.ID
+		}
+		return a.ref.Offset < b.ref.Offset
 	})
 	c := rs.NewCorrelator()
 	var out []Finding
@@ -474,6 +560,11 @@ func sortFindings(fs []Finding) {
 		if a.Rule.ID != b.Rule.ID {
 			return a.Rule.ID < b.Rule.ID
 		}
-		return a.Rule.Title < b.Rule.Title
+		if a.Rule.Title != b.Rule.Title {
+			return a.Rule.Title < b.Rule.Title
+		}
+		// Damaged or merged logs repeat record ids: the place in the file
+		// keeps the order the same whatever the thread count.
+		return a.Offset < b.Offset
 	})
 }

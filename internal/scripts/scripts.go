@@ -182,6 +182,17 @@ func (c *Collector) Add(e *event.Event) []Script {
 	return c.scripts
 }
 
+// IsScriptBlockPart reports whether e is one part of a 4104 script block
+// split over several events, which the collector must see in file order to
+// put the block together. Every other event can be added on its own.
+func IsScriptBlockPart(e *event.Event) bool {
+	if e.System.EventID != 4104 || e.System.Channel != "Microsoft-Windows-PowerShell/Operational" {
+		return false
+	}
+	id, _ := e.Field("ScriptBlockId")
+	return id != "" && fieldInt(e, "MessageTotal") > 1
+}
+
 func (c *Collector) emit(e *event.Event, k Kind, text string) {
 	c.scripts = append(c.scripts, newScript(e, k, text, []Ref{refOf(e)}))
 }

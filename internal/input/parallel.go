@@ -1,0 +1,154 @@
+package input
+
+import (
+	"context"
+	"runtime"
+	"sync"
+
+	"github.com/wuguard/wuguard/evtx"
+	"github.com/wuguard/wuguard/internal/event"
+)
+
+// Slot says where a parallel reader hands over an event: which worker (0 to
+// the thread count, so that a caller can keep state per worker without
+// locks) and which chunk of the file.
+type Slot struct {
+	Worker, Chunk int
+}
+
+// SlotHandler receives the events of [ReadParallel].
+type SlotHandler func(s Slot, e *event.Event) error
+
+// ReadParallel is [Read] for handlers that work on most events
+// independently of each other, such as matching rules: the chunks of an
+// EVTX file are read, decoded and handed to fn on threads workers at once (0
+// means one per CPU). fn is called concurrently, but never concurrently for
+// one worker; the events of a chunk come in order, and chunks in no
+// particular order. For what needs file order, chunkDone (if not nil) is
+// called on the caller's goroutine for each chunk in file order, once fn
+// has seen all of its events; workers stay within a window of chunks ahead
+// of it, so whatever fn keeps per chunk for chunkDone stays bounded.
+// Damage is reported in file order too. Other formats, and a thread count of
+// 1, go through [Read] as worker 0, each event a chunk of its own.
+func ReadParallel(ctx context.Context, f File, threads int, fn SlotHandler, chunkDone func(chunk int) error, damage func(Damage)) error {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	if chunkDone == nil {
+		chunkDone = func(int) error { return nil }
+	}
+	if f.Kind != KindEVTX || threads == 1 {
+		// Read in order: every event is a chunk of its own.
+		k := 0
+		return Read(ctx, f, func(e *event.Event) error {
+			if err := fn(Slot{Chunk: k}, e); err != nil {
+				return err
+			}
+			k++
+			return chunkDone(k - 1)
+		}, damage)
+	}
+	ef, err := evtx.Open(f.Path)
+	if err != nil {
+		damage(EVTXDamage(f.Path, err))
+		return nil
+	}
+	defer ef.Close()
+	n := ef.NumChunks()
+	threads = max(1, min(threads, n))
+	type chunkResult struct {
+		damage []error
+		err    error
+		done   chan struct{}
+	}
+	results := make([]chunkResult, n)
+	for i := range results {
+		results[i].done = make(chan struct{})
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	slots := make(chan int)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	for w := range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := new(evtx.Chunk)
+			ev := event.Event{Source: event.Source{File: f.Path, Format: event.FormatEVTX}}
+			for i := range slots {
+				r := &results[i]
+				r.damage, r.err = readChunk(ef, i, c, &ev, Slot{Worker: w, Chunk: i}, fn)
+				close(r.done)
+			}
+		}()
+	}
+	window := make(chan struct{}, 4*threads)
+	go func() {
+		defer close(slots)
+		for i := 0; i < n; i++ {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case slots <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for i := range results {
+		r := &results[i]
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if r.err != nil {
+			return r.err
+		}
+		for _, err := range r.damage {
+			damage(EVTXDamage(f.Path, err))
+		}
+		r.damage = nil
+		if err := chunkDone(i); err != nil {
+			return err
+		}
+		<-window
+	}
+	if err := ef.MissingChunks(); err != nil {
+		damage(EVTXDamage(f.Path, err))
+	}
+	return nil
+}
+
+// readChunk reads chunk slot i into c and hands its events to fn, decoded
+// into ev; it returns the damage met and fn's error.
+func readChunk(ef *evtx.File, i int, c *evtx.Chunk, ev *event.Event, s Slot, fn SlotHandler) ([]error, error) {
+	ok, err := ef.ReadChunk(i, c)
+	if err != nil {
+		return []error{err}, nil
+	}
+	if !ok {
+		return nil, nil
+	}
+	var damage []error
+	for r, err := range c.Records() {
+		if err == nil {
+			err = r.Decode(&ev.Event)
+		}
+		if err != nil {
+			damage = append(damage, err)
+			continue
+		}
+		ev.Source.Offset = r.Offset
+		if err := fn(s, ev); err != nil {
+			return damage, err
+		}
+	}
+	return damage, nil
+}
