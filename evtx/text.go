@@ -33,35 +33,34 @@ var special = func() (t [4][128]bool) {
 
 const hexDigits = "0123456789abcdef"
 
-// Word-at-a-time tests on four 16-bit lanes that each hold an ASCII
-// character. A lane below n sets its top bit in v-n; the borrow can only
-// make the next lane look smaller, so the tests err on the side of the slow
-// path, never of missing a character.
+// Word-at-a-time tests on eight ASCII characters packed into the bytes of a
+// word. A byte below n sets its top bit in x-n; the borrow can only make the
+// next byte look smaller, so the tests err on the side of the slow path,
+// never of missing a character. They hold only for bytes below 0x80.
 const (
-	lanes1   = 0x0001000100010001
-	laneHigh = 0x8000800080008000
+	bytes1    = 0x0101010101010101
+	bytesHigh = 0x8080808080808080
 )
 
-func laneBelow(v uint64, n uint64) uint64 { return (v - n*lanes1) &^ v & laneHigh }
-func laneIs(v uint64, c uint64) uint64    { return laneBelow(v^(c*lanes1), 1) }
+func byteBelow(x uint64, n uint64) uint64 { return (x - n*bytes1) &^ x & bytesHigh }
+func byteIs(x uint64, c uint64) uint64    { return byteBelow(x^(c*bytes1), 1) }
 
-// needsEscape reports, as a non-zero result, whether any of the four ASCII
-// characters in v might need escaping in mode, or is NUL. It returns bits
-// rather than a bool so callers can test two words with one branch.
-func needsEscape(v uint64, mode escMode) uint64 {
+// needsEscape reports, as a non-zero result, whether any of the eight ASCII
+// characters in x might need escaping in mode, or is NUL.
+func needsEscape(x uint64, mode escMode) uint64 {
 	switch mode {
 	case escJSON:
-		return laneBelow(v, 0x20) | laneIs(v, '"') | laneIs(v, '\\')
+		return byteBelow(x, 0x20) | byteIs(x, '"') | byteIs(x, '\\')
 	case escXMLText:
-		return laneBelow(v, 1) | laneIs(v, '&') | laneIs(v, '<') | laneIs(v, '>')
+		return byteBelow(x, 1) | byteIs(x, '&') | byteIs(x, '<') | byteIs(x, '>')
 	case escXMLAttr:
-		return laneBelow(v, 1) | laneIs(v, '&') | laneIs(v, '<') | laneIs(v, '>') | laneIs(v, '"')
+		return byteBelow(x, 1) | byteIs(x, '&') | byteIs(x, '<') | byteIs(x, '>') | byteIs(x, '"')
 	}
-	return laneBelow(v, 1)
+	return byteBelow(x, 1)
 }
 
-// narrow packs the four ASCII characters of v's 16-bit lanes into the low
-// four bytes, in order.
+// narrow packs the four characters of v's 16-bit lanes, ASCII, into the
+// low four bytes, in order.
 func narrow(v uint64) uint64 {
 	x := v | v>>8
 	return x&0xffff | (x>>16)&0xffff0000
@@ -120,18 +119,28 @@ func appendUTF16(dst []byte, b []byte, mode escMode) []byte {
 		// Fast paths: eight, then four ASCII characters with nothing to escape.
 		for i+16 <= len(b) {
 			v, w := binary.LittleEndian.Uint64(b[i:]), binary.LittleEndian.Uint64(b[i+8:])
-			if (v|w)&nonASCII != 0 || needsEscape(v, mode)|needsEscape(w, mode) != 0 {
+			if (v|w)&nonASCII != 0 {
 				break
 			}
-			dst = binary.LittleEndian.AppendUint64(dst, narrow(v)|narrow(w)<<32)
+			x := narrow(v) | narrow(w)<<32
+			if needsEscape(x, mode) != 0 {
+				break
+			}
+			dst = binary.LittleEndian.AppendUint64(dst, x)
 			i += 16
 		}
 		for i+8 <= len(b) {
 			v := binary.LittleEndian.Uint64(b[i:])
-			if v&nonASCII != 0 || needsEscape(v, mode) != 0 {
+			if v&nonASCII != 0 {
 				break
 			}
-			dst = binary.LittleEndian.AppendUint32(dst, uint32(narrow(v)))
+			// The four high bytes of x are zero, which reads as NUL: only
+			// the low four count.
+			x := narrow(v)
+			if needsEscape(x, mode)&0x80808080 != 0 {
+				break
+			}
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(x))
 			i += 8
 		}
 		if i >= len(b)-1 {

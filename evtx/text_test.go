@@ -73,3 +73,18 @@ func TestAppendUTF16(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAppendUTF16 holds the word-at-a-time conversion to the reference on
+// any input, in every escaping mode.
+func FuzzAppendUTF16(f *testing.F) {
+	f.Add([]byte("a\x00b\x00c\x00d\x00e\x00f\x00g\x00h\x00\"\x00\\\x00"))
+	f.Add([]byte("\x3d\xd8\x00\xde<\x00&\x00\x08\x00\x0c\x00\x7f\x00\xe9\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, mode := range []escMode{escNone, escXMLText, escXMLAttr, escJSON} {
+			got := string(appendUTF16(nil, b, mode))
+			if want := referenceUTF16(b[:len(b)&^1], mode); got != want {
+				t.Fatalf("mode %d, input % x:\n got  %q\n want %q", mode, b, got, want)
+			}
+		}
+	})
+}
