@@ -3,7 +3,6 @@ package input
 import (
 	"context"
 	"runtime"
-	"sync"
 
 	"github.com/wuguard/wuguard/evtx"
 	"github.com/wuguard/wuguard/internal/event"
@@ -46,59 +45,14 @@ func ReadFiltered(ctx context.Context, f File, want Filter, threads int, fn Hand
 	type chunkResult struct {
 		events []event.Event
 		damage []error
-		done   chan struct{}
 	}
 	results := make([]chunkResult, n)
-	for i := range results {
-		results[i].done = make(chan struct{})
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	slots := make(chan int)
-	var wg sync.WaitGroup
-	// Stop the feeder first, then wait for the workers, so that an early
-	// return leaves no goroutine behind and no chunk decoded for nothing.
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
-	for range threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := new(evtx.Chunk)
-			var sys evtx.Event
-			for i := range slots {
-				r := &results[i]
-				r.events, r.damage = filterChunk(ef, i, c, &sys, f.Path, want)
-				close(r.done)
-			}
-		}()
-	}
-	// The feeder stays within a window of chunks ahead of fn, so memory is
-	// bounded however many events are wanted and however slow fn is.
-	window := make(chan struct{}, 4*threads)
-	go func() {
-		defer close(slots)
-		for i := 0; i < n; i++ {
-			select {
-			case window <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case slots <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	for i := range results {
+	chunks := make([]evtx.Chunk, threads)
+	sys := make([]evtx.Event, threads)
+	err = inOrder(ctx, n, threads, func(w, i int) {
+		results[i].events, results[i].damage = filterChunk(ef, i, &chunks[w], &sys[w], f.Path, want)
+	}, func(i int) error {
 		r := &results[i]
-		select {
-		case <-r.done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
 		for _, err := range r.damage {
 			damage(EVTXDamage(f.Path, err))
 		}
@@ -107,8 +61,11 @@ func ReadFiltered(ctx context.Context, f File, want Filter, threads int, fn Hand
 				return err
 			}
 		}
-		r.events, r.damage = nil, nil
-		<-window
+		*r = chunkResult{}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if err := ef.MissingChunks(); err != nil {
 		damage(EVTXDamage(f.Path, err))

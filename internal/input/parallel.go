@@ -3,7 +3,6 @@ package input
 import (
 	"context"
 	"runtime"
-	"sync"
 
 	"github.com/wuguard/wuguard/evtx"
 	"github.com/wuguard/wuguard/internal/event"
@@ -59,55 +58,16 @@ func ReadParallel(ctx context.Context, f File, threads int, fn SlotHandler, chun
 	type chunkResult struct {
 		damage []error
 		err    error
-		done   chan struct{}
 	}
 	results := make([]chunkResult, n)
-	for i := range results {
-		results[i].done = make(chan struct{})
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	slots := make(chan int)
-	var wg sync.WaitGroup
-	defer func() {
-		cancel()
-		wg.Wait()
-	}()
-	for w := range threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := new(evtx.Chunk)
-			ev := event.Event{Source: event.Source{File: f.Path, Format: event.FormatEVTX}}
-			for i := range slots {
-				r := &results[i]
-				r.damage, r.err = readChunk(ef, i, c, &ev, Slot{Worker: w, Chunk: i}, fn)
-				close(r.done)
-			}
-		}()
-	}
-	window := make(chan struct{}, 4*threads)
-	go func() {
-		defer close(slots)
-		for i := 0; i < n; i++ {
-			select {
-			case window <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case slots <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	for i := range results {
+	chunks := make([]evtx.Chunk, threads)
+	events := make([]event.Event, threads)
+	err = inOrder(ctx, n, threads, func(w, i int) {
+		ev := &events[w]
+		ev.Source = event.Source{File: f.Path, Format: event.FormatEVTX}
+		results[i].damage, results[i].err = readChunk(ef, i, &chunks[w], ev, Slot{Worker: w, Chunk: i}, fn)
+	}, func(i int) error {
 		r := &results[i]
-		select {
-		case <-r.done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
 		if r.err != nil {
 			return r.err
 		}
@@ -115,10 +75,10 @@ func ReadParallel(ctx context.Context, f File, threads int, fn SlotHandler, chun
 			damage(EVTXDamage(f.Path, err))
 		}
 		r.damage = nil
-		if err := chunkDone(i); err != nil {
-			return err
-		}
-		<-window
+		return chunkDone(i)
+	})
+	if err != nil {
+		return err
 	}
 	if err := ef.MissingChunks(); err != nil {
 		damage(EVTXDamage(f.Path, err))
