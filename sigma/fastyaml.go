@@ -364,7 +364,7 @@ func (p *fastParser) lineEnd(t string, i int) {
 // plain reads a plain scalar from column col with its continuation lines,
 // folded as YAML folds them.
 func (p *fastParser) plain(col, parent int) string {
-	first := plainPart(p.lines[p.i].text[col:])
+	first, commented := plainPart(p.lines[p.i].text[col:])
 	p.i++
 	var b strings.Builder
 	breaks := 0
@@ -378,6 +378,9 @@ func (p *fastParser) plain(col, parent int) string {
 		if l.indent <= parent || l.text[l.indent] == '#' {
 			break
 		}
+		if commented {
+			bail() // a comment ends a plain scalar: more of it is an error
+		}
 		if b.Len() == 0 {
 			b.WriteString(first)
 		}
@@ -387,7 +390,9 @@ func (p *fastParser) plain(col, parent int) string {
 		for ; breaks > 0; breaks-- {
 			b.WriteByte('\n')
 		}
-		b.WriteString(plainPart(l.text[l.indent:]))
+		var part string
+		part, commented = plainPart(l.text[l.indent:])
+		b.WriteString(part)
 		p.i++
 	}
 	if b.Len() == 0 {
@@ -397,17 +402,18 @@ func (p *fastParser) plain(col, parent int) string {
 }
 
 // plainPart returns the text of one line of a plain scalar without its
-// comment and trailing spaces. Text YAML would read as something else makes
-// the fast path give up.
-func plainPart(t string) string {
-	if i := strings.Index(t, " #"); i >= 0 {
+// comment and trailing spaces, and whether there was a comment. Text YAML
+// would read as something else makes the fast path give up.
+func plainPart(t string) (string, bool) {
+	i := strings.Index(t, " #")
+	if i >= 0 {
 		t = t[:i]
 	}
 	t = strings.TrimRight(t, " ")
 	if strings.Contains(t, ": ") || strings.HasSuffix(t, ":") || strings.HasPrefix(t, "- ") || t == "-" {
 		bail()
 	}
-	return t
+	return t, i >= 0
 }
 
 // quoted reads the single- or double-quoted scalar that starts at index i

@@ -100,6 +100,8 @@ func TestFastYAMLCases(t *testing.T) {
 		{"\u65e5\u672c: \u8a9e\nx: 1\n", true},
 		{"a: -nop\nb: -\n", false},
 		{"a: b: c\n", false},
+		{"0000 #\n000\n", false},
+		{"a: x # c\n  more\n", false},
 		{"a: &x 1\nb: *x\n", false},
 		{"a: !!str 1\n", false},
 		{"a: {b: c}\n", false},
