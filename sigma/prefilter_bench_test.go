@@ -7,10 +7,9 @@ import (
 	"github.com/wuguard/wuguard/internal/testcorpus"
 )
 
-// BenchmarkPrefilterScan measures the automaton of the Sysmon process
-// creation bucket of every SigmaHQ Windows rule over the payload of one
-// typical event; it reports bytes per second.
-func BenchmarkPrefilterScan(b *testing.B) {
+// sysmonProcessBucket compiles every SigmaHQ Windows rule and returns the
+// bucket of Sysmon process creation events, the one with the most literals.
+func sysmonProcessBucket(b *testing.B) *bucket {
 	root := testcorpus.Dir(b, "sigma")
 	var paths []string
 	for _, d := range []string{"rules/windows", "rules-emerging-threats", "rules-threat-hunting"} {
@@ -18,7 +17,26 @@ func BenchmarkPrefilterScan(b *testing.B) {
 	}
 	rules, _ := ParsePaths(paths)
 	rs, _ := Compile(rules, Config{})
-	bk := rs.idx.exact[bucketKey{"Microsoft-Windows-Sysmon/Operational", 1}]
+	return rs.idx.exact[bucketKey{"Microsoft-Windows-Sysmon/Operational", 1}]
+}
+
+// BenchmarkBuildAutomaton measures building that bucket's automaton, which
+// a hunt does once per bucket on the first event that reaches it.
+func BenchmarkBuildAutomaton(b *testing.B) {
+	lits := sysmonProcessBucket(b).lits
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		buildAutomaton(lits)
+	}
+	b.ReportMetric(float64(len(lits)), "literals")
+}
+
+// BenchmarkPrefilterScan measures the automaton of the Sysmon process
+// creation bucket over the payload of one typical event; it reports bytes
+// per second.
+func BenchmarkPrefilterScan(b *testing.B) {
+	bk := sysmonProcessBucket(b)
 	values := []string{"-", "2019-03-19 23:38:03.353", "{747F3D96-7DDB-5C91-0000-0010B5A19F00}", "4184",
 		`C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`, "10.0.17134.1 (WinBuild.160101.0800)", "Windows PowerShell",
 		"Microsoft® Windows® Operating System", "Microsoft Corporation", "PowerShell.EXE",
