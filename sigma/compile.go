@@ -54,8 +54,6 @@ type Ruleset struct {
 	litText      []string         // id -> literal
 	idx          index
 	correlations []*correlation
-	maxLits      int
-	maxInsts     int
 }
 
 // Rules returns every loaded rule, detection rules first, in load order.
@@ -224,14 +222,6 @@ func Compile(rules []*Rule, cfg Config) (*Ruleset, []Diagnostic) {
 	diags = append(diags, corrDiags...)
 
 	rs.idx = buildIndex(insts, rs)
-	for _, b := range rs.idx.all() {
-		if len(b.lits) > rs.maxLits {
-			rs.maxLits = len(b.lits)
-		}
-		if len(b.insts) > rs.maxInsts {
-			rs.maxInsts = len(b.insts)
-		}
-	}
 	SortDiagnostics(diags)
 	return rs, diags
 }
@@ -349,6 +339,13 @@ func (cc *compiler) compileRule(r *Rule) ([]*instance, *ruleError) {
 		}
 		in.root = root
 		in.clauses, _ = required(root, cc.rs)
+		// Interned now, while compiling is single-threaded: buckets are
+		// built later, by whichever matcher reaches them first.
+		for _, clause := range in.clauses {
+			for _, l := range clause {
+				cc.rs.literalID(l)
+			}
+		}
 		out = append(out, in)
 	}
 	cc.src, cc.fields = nil, nil

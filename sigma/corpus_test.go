@@ -69,8 +69,8 @@ func TestCorpusWindowsRulesLoad(t *testing.T) {
 	// (win_alert_mimikatz_keywords), which the literal prefilter still
 	// keeps cheap.
 	var global []string
-	if rs.idx.global != nil {
-		for _, in := range rs.idx.global.insts {
+	if g := rs.idx.global.get(rs); g != nil {
+		for _, in := range g.insts {
 			global = append(global, filepath.Base(in.info.File))
 		}
 	}

@@ -56,14 +56,35 @@ type clauseRef struct {
 }
 
 // index finds the bucket of an event. Instances placed on (channel, id),
-// (channel, any), (any, id) and (any, any) are merged ahead of time into one
-// bucket per key that occurs, so that an event visits one bucket.
+// (channel, any), (any, id) and (any, any) are merged into one bucket per
+// key that occurs, so that an event visits one bucket. A bucket is built on
+// the first event that reaches it: most inputs reach few of them.
 type index struct {
-	exact    map[bucketKey]*bucket
-	channel  map[string]*bucket
-	anyIDs   map[int]*bucket
-	global   *bucket
+	rs       *Ruleset
+	exact    map[bucketKey]*bucketSlot
+	channel  map[string]*bucketSlot
+	anyIDs   map[int]*bucketSlot
+	global   *bucketSlot
 	channels []string
+}
+
+// bucketSlot holds the instance lists of one bucket until it is built.
+type bucketSlot struct {
+	once  sync.Once
+	lists [][]*instance
+	b     *bucket
+}
+
+func newSlot(lists ...[]*instance) *bucketSlot { return &bucketSlot{lists: lists} }
+
+// get returns the slot's bucket, building it on first use; it is safe for
+// concurrent use.
+func (s *bucketSlot) get(rs *Ruleset) *bucket {
+	s.once.Do(func() {
+		s.b = newBucket(rs, s.lists...)
+		s.lists = nil
+	})
+	return s.b
 }
 
 func buildIndex(insts []*instance, rs *Ruleset) index {
@@ -89,7 +110,7 @@ func buildIndex(insts []*instance, rs *Ruleset) index {
 			idsByChannel[k.channel][k.id] = true
 		}
 	}
-	ix := index{exact: map[bucketKey]*bucket{}, channel: map[string]*bucket{}, anyIDs: map[int]*bucket{}}
+	ix := index{rs: rs, exact: map[bucketKey]*bucketSlot{}, channel: map[string]*bucketSlot{}, anyIDs: map[int]*bucketSlot{}}
 	global := layer[bucketKey{anyChannel, anyID}]
 	for ch, ids := range idsByChannel {
 		ix.channels = append(ix.channels, ch)
@@ -97,15 +118,15 @@ func buildIndex(insts []*instance, rs *Ruleset) index {
 			ids[id] = true
 		}
 		for id := range ids {
-			ix.exact[bucketKey{ch, id}] = newBucket(rs, layer[bucketKey{ch, id}], layer[bucketKey{ch, anyID}], layer[bucketKey{anyChannel, id}], global)
+			ix.exact[bucketKey{ch, id}] = newSlot(layer[bucketKey{ch, id}], layer[bucketKey{ch, anyID}], layer[bucketKey{anyChannel, id}], global)
 		}
-		ix.channel[ch] = newBucket(rs, layer[bucketKey{ch, anyID}], global)
+		ix.channel[ch] = newSlot(layer[bucketKey{ch, anyID}], global)
 	}
 	sort.Strings(ix.channels)
 	for id := range anyChannelIDs {
-		ix.anyIDs[id] = newBucket(rs, layer[bucketKey{anyChannel, id}], global)
+		ix.anyIDs[id] = newSlot(layer[bucketKey{anyChannel, id}], global)
 	}
-	ix.global = newBucket(rs, global)
+	ix.global = newSlot(global)
 	return ix
 }
 
@@ -141,7 +162,7 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 	for i, in := range insts {
 		for k, clause := range in.clauses {
 			for _, l := range clause {
-				id := add(rs.literalID(l), l)
+				id := add(rs.litIDs[l], l)
 				b.litInsts[id] = append(b.litInsts[id], clauseRef{int32(i), int32(k)})
 			}
 		}
@@ -165,25 +186,26 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 	return b
 }
 
+// all builds and returns every bucket.
 func (ix *index) all() []*bucket {
+	var slots []*bucketSlot
+	for _, s := range ix.exact {
+		slots = append(slots, s)
+	}
+	for _, s := range ix.channel {
+		slots = append(slots, s)
+	}
+	for _, s := range ix.anyIDs {
+		slots = append(slots, s)
+	}
+	slots = append(slots, ix.global)
 	var out []*bucket
-	for _, b := range ix.exact {
-		out = append(out, b)
-	}
-	for _, b := range ix.channel {
-		out = append(out, b)
-	}
-	for _, b := range ix.anyIDs {
-		out = append(out, b)
-	}
-	out = append(out, ix.global)
-	var nonNil []*bucket
-	for _, b := range out {
-		if b != nil {
-			nonNil = append(nonNil, b)
+	for _, s := range slots {
+		if b := s.get(ix.rs); b != nil {
+			out = append(out, b)
 		}
 	}
-	return nonNil
+	return out
 }
 
 func (ix *index) lookup(channel string, id int) *bucket {
@@ -197,16 +219,16 @@ func (ix *index) lookup(channel string, id int) *bucket {
 			}
 		}
 	}
-	if b, ok := ix.exact[bucketKey{channel, id}]; ok {
-		return b
+	if s, ok := ix.exact[bucketKey{channel, id}]; ok {
+		return s.get(ix.rs)
 	}
-	if b, ok := ix.channel[channel]; ok {
-		return b
+	if s, ok := ix.channel[channel]; ok {
+		return s.get(ix.rs)
 	}
-	if b, ok := ix.anyIDs[id]; ok {
-		return b
+	if s, ok := ix.anyIDs[id]; ok {
+		return s.get(ix.rs)
 	}
-	return ix.global
+	return ix.global.get(ix.rs)
 }
 
 // Match is one rule matching one event.
@@ -277,17 +299,24 @@ func (c *evalCtx) anyValue(m valueMatcher) bool {
 func (rs *Ruleset) NewMatcher() *Matcher {
 	n := len(rs.fields)
 	m := &Matcher{
-		rs:        rs,
-		ctx:       evalCtx{rs: rs, slotGen: make([]uint32, n), slotVal: make([]string, n), slotOK: make([]bool, n), litSeen: make([]uint32, len(rs.litText))},
-		seen:      make([]uint32, rs.maxLits),
-		instGen:   make([]uint32, rs.maxInsts),
-		instCount: make([]int32, rs.maxInsts),
-		clauseGen: make([]uint32, rs.maxInsts*maxClauses),
-		hit:       make([]uint32, len(rs.rules)),
+		rs:  rs,
+		ctx: evalCtx{rs: rs, slotGen: make([]uint32, n), slotVal: make([]string, n), slotOK: make([]bool, n), litSeen: make([]uint32, len(rs.litText))},
+		hit: make([]uint32, len(rs.rules)),
 	}
 	m.scan = m.scanValue
 	m.lit = m.foundLiteral
 	return m
+}
+
+// fit grows the per-literal and per-instance scratch space to b's size;
+// buckets are built lazily, so the largest is not known up front.
+func (m *Matcher) fit(b *bucket) {
+	if len(m.seen) < len(b.lits) {
+		m.seen = make([]uint32, len(b.lits))
+	}
+	if n := len(b.insts); len(m.instGen) < n {
+		m.instGen, m.instCount, m.clauseGen = make([]uint32, n), make([]int32, n), make([]uint32, n*maxClauses)
+	}
 }
 
 func (m *Matcher) scanValue(name, v string) bool {
@@ -355,6 +384,7 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	if b == nil {
 		return
 	}
+	m.fit(b)
 	m.ctx.gen++
 	if m.ctx.gen == 0 {
 		// The generation counter wrapped: forget every stamp.

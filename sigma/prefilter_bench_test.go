@@ -17,7 +17,7 @@ func sysmonProcessBucket(b *testing.B) *bucket {
 	}
 	rules, _ := ParsePaths(paths)
 	rs, _ := Compile(rules, Config{})
-	return rs.idx.exact[bucketKey{"Microsoft-Windows-Sysmon/Operational", 1}]
+	return rs.idx.exact[bucketKey{"Microsoft-Windows-Sysmon/Operational", 1}].get(rs)
 }
 
 // BenchmarkBuildAutomaton measures building that bucket's automaton, which

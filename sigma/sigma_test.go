@@ -352,7 +352,7 @@ func TestProductOnlyRuleDispatchesByEventID(t *testing.T) {
 func TestProductOnlyRuleDispatchesByChannel(t *testing.T) {
 	rs := compileOne(t, "title: t\nid: x\nlogsource: {product: windows}\ndetection:\n  s: {Channel: [sysmon, Other/Log], A: 1}\n  condition: s\n", Config{})
 	for _, b := range rs.idx.all() {
-		if b == rs.idx.global && len(b.insts) > 0 {
+		if b == rs.idx.global.get(rs) && len(b.insts) > 0 {
 			t.Fatal("a rule that requires channels runs on every event")
 		}
 	}
