@@ -186,3 +186,32 @@ func FuzzFastYAML(f *testing.F) {
 		checkFastYAML(t, "input", data)
 	})
 }
+
+// BenchmarkParseRuleFiles parses every SigmaHQ Windows rule file, read
+// into memory beforehand, with the fast path; it reports bytes per second.
+func BenchmarkParseRuleFiles(b *testing.B) {
+	root := testcorpus.Dir(b, "sigma")
+	var files [][]byte
+	size := 0
+	for _, d := range []string{"rules/windows", "rules-emerging-threats", "rules-threat-hunting"} {
+		_ = filepath.WalkDir(filepath.Join(root, d), func(path string, de fs.DirEntry, err error) error {
+			if err == nil && strings.HasSuffix(path, ".yml") {
+				data, err := os.ReadFile(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				files = append(files, data)
+				size += len(data)
+			}
+			return nil
+		})
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		for _, data := range files {
+			Parse("rule.yml", data)
+		}
+	}
+}

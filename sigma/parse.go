@@ -102,20 +102,33 @@ func Parse(name string, data []byte) (rules []*Rule, diags []Diagnostic) {
 // for the plain YAML rules are written in, else with yaml.v3.
 func decodeYAML(name string, data []byte) ([]*yaml.Node, *Diagnostic) {
 	docs, fast := parseFastYAML(data)
+	if !fast {
+		var err error
+		if docs, err = yamlV3Documents(data); err != nil {
+			return nil, &Diagnostic{File: name, Line: yamlErrorLine(err), Reason: ReasonYAML, Message: yamlErrorMessage(err)}
+		}
+	}
+	if len(docs) > maxDocuments {
+		return nil, &Diagnostic{File: name, Reason: ReasonTooComplex, Message: fmt.Sprintf("more than %d YAML documents", maxDocuments)}
+	}
+	return docs, nil
+}
+
+// yamlV3Documents decodes data with yaml.v3, stopping after one document
+// more than maxDocuments.
+func yamlV3Documents(data []byte) ([]*yaml.Node, error) {
+	var docs []*yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for !fast && len(docs) <= maxDocuments {
+	for len(docs) <= maxDocuments {
 		var n yaml.Node
 		err := dec.Decode(&n)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, &Diagnostic{File: name, Line: yamlErrorLine(err), Reason: ReasonYAML, Message: yamlErrorMessage(err)}
+			return nil, err
 		}
 		docs = append(docs, &n)
-	}
-	if len(docs) > maxDocuments {
-		return nil, &Diagnostic{File: name, Reason: ReasonTooComplex, Message: fmt.Sprintf("more than %d YAML documents", maxDocuments)}
 	}
 	return docs, nil
 }
