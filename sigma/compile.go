@@ -2,9 +2,12 @@ package sigma
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -54,6 +57,9 @@ type Ruleset struct {
 	litText      []string         // id -> literal
 	idx          index
 	correlations []*correlation
+	// interning guards fields and literals while rules compile in
+	// parallel; once Compile returns they are only read.
+	interning sync.Mutex
 }
 
 // Rules returns every loaded rule, detection rules first, in load order.
@@ -146,8 +152,17 @@ func (cc *compiler) fieldID(name string) int {
 	return id
 }
 
+// field returns the definition of field id while rules compile.
+func (rs *Ruleset) field(id int) fieldDef {
+	rs.interning.Lock()
+	defer rs.interning.Unlock()
+	return rs.fields[id]
+}
+
 func (rs *Ruleset) internField(m FieldMapping, ls *LogSources) int {
 	k := m.key()
+	rs.interning.Lock()
+	defer rs.interning.Unlock()
 	if id, ok := rs.fieldIDs[k]; ok {
 		return id
 	}
@@ -191,7 +206,29 @@ func Compile(rules []*Rule, cfg Config) (*Ruleset, []Diagnostic) {
 		return true
 	}
 
-	for _, r := range rules {
+	// Rules compile on every CPU; what depends on rule order (ids, names,
+	// the rule index) is done after, in order.
+	type compiled struct {
+		insts []*instance
+		err   *ruleError
+	}
+	results := make([]compiled, len(rules))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wc := &compiler{rs: rs, ls: ls, placeholders: cfg.Placeholders}
+			for i := int(next.Add(1)) - 1; i < len(rules); i = int(next.Add(1)) - 1 {
+				if r := rules[i]; r.Correlation == nil && r.Title != "" {
+					results[i].insts, results[i].err = wc.compileRule(r)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, r := range rules {
 		if r.Correlation != nil {
 			corrRules = append(corrRules, r)
 			continue
@@ -200,7 +237,7 @@ func Compile(rules []*Rule, cfg Config) (*Ruleset, []Diagnostic) {
 			diags = append(diags, r.diagnostic(errorf(ReasonSchema, r.Line, "rule has no title")))
 			continue
 		}
-		got, err := cc.compileRule(r)
+		got, err := results[i].insts, results[i].err
 		if err != nil {
 			diags = append(diags, r.diagnostic(err))
 			continue
@@ -540,7 +577,7 @@ func (cc *compiler) compileItem(it *Item) (node, *ruleError) {
 		return nil, err
 	}
 	id := cc.fieldID(it.Field)
-	if cc.rs.fields[id].payload {
+	if cc.rs.field(id).payload {
 		vals = cc.rs.gate(vals)
 	}
 	n := &fieldNode{name: it.Field, field: id, values: vals, all: ms.all, neq: ms.neq, absent: hasNull && !ms.neq}
@@ -557,6 +594,8 @@ func (cc *compiler) compileItem(it *Item) (node, *ruleError) {
 
 // literalID interns a folded literal of the prefilter.
 func (rs *Ruleset) literalID(lit string) int32 {
+	rs.interning.Lock()
+	defer rs.interning.Unlock()
 	id, ok := rs.litIDs[lit]
 	if !ok {
 		id = int32(len(rs.litText))
@@ -664,7 +703,7 @@ const maxClauses = 4
 func required(n node, rs *Ruleset) ([][]string, bool) {
 	switch x := n.(type) {
 	case *fieldNode:
-		if x.neq || x.absent || !rs.fields[x.field].payload {
+		if x.neq || x.absent || !rs.field(x.field).payload {
 			return nil, false
 		}
 		return clauseOf(valuesLiterals(x.values, x.all))
@@ -765,7 +804,7 @@ func dedupe(s []string) []string {
 func eventIDs(n node, rs *Ruleset) ([]int, bool) {
 	switch x := n.(type) {
 	case *fieldNode:
-		f := rs.fields[x.field].m
+		f := rs.field(x.field).m
 		if x.neq || x.absent || x.all || f.Field != "EventID" || f.Join != nil || f.Values != nil {
 			return nil, false
 		}
@@ -823,7 +862,7 @@ func eventIDs(n node, rs *Ruleset) ([]int, bool) {
 func (cc *compiler) requiredChannels(n node) ([]string, bool) {
 	switch x := n.(type) {
 	case *fieldNode:
-		f := cc.rs.fields[x.field].m
+		f := cc.rs.field(x.field).m
 		if x.neq || x.absent || x.all || f.Field != "Channel" || f.Join != nil || f.Values != nil {
 			return nil, false
 		}
