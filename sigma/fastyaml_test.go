@@ -101,6 +101,8 @@ func TestFastYAMLCases(t *testing.T) {
 		{"a: -nop\nb: -\n", false},
 		{"a: b: c\n", false},
 		{"0000 #\n000\n", false},
+		{"'" + strings.Repeat("k", 1100) + "': v\n", false},
+		{strings.Repeat("k", 1100) + ": v\n", false},
 		{"a: x # c\n  more\n", false},
 		{"a: &x 1\nb: *x\n", false},
 		{"a: !!str 1\n", false},
