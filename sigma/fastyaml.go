@@ -551,8 +551,10 @@ func (p *fastParser) blockScalar(n *yaml.Node, col, parent int) {
 		bail()
 	}
 	p.lineEnd(t, i)
-	if p.i == p.end || p.lines[p.i].indent == len(p.lines[p.i].text) || p.lines[p.i].indent <= parent {
-		bail() // leading empty lines or no content at all
+	// yaml.v3 wants block scalar content indented by one space at least,
+	// even at the top level.
+	if p.i == p.end || p.lines[p.i].indent == len(p.lines[p.i].text) || p.lines[p.i].indent <= max(parent, 0) {
+		bail() // leading empty lines, no content at all, or content too far left
 	}
 	indent := p.lines[p.i].indent
 	var lines []string

@@ -101,6 +101,7 @@ func TestFastYAMLCases(t *testing.T) {
 		{"a: -nop\nb: -\n", false},
 		{"a: b: c\n", false},
 		{"0000 #\n000\n", false},
+		{"|\n0\n", false},
 		{"'" + strings.Repeat("k", 1100) + "': v\n", false},
 		{strings.Repeat("k", 1100) + ": v\n", false},
 		{"a: x # c\n  more\n", false},
