@@ -172,10 +172,7 @@ func Run(ctx context.Context, rules *Rules, paths []string, opt Options, damage 
 	if threads <= 0 {
 		threads = runtime.NumCPU()
 	}
-	var prog struct {
-		filesDone, events, matches atomic.Int64
-		bytesDone                  atomic.Int64
-	}
+	var prog counters
 	var total int64
 	for _, f := range files {
 		total += f.Size
@@ -232,94 +229,17 @@ func Run(ctx context.Context, rules *Rules, paths []string, opt Options, damage 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			workers := make([]*fileWorker, perFile)
-			for w := range workers {
-				workers[w] = &fileWorker{m: rules.Set.NewMatcher(), sev: newSigmaEvent()}
+			h := &fileHunt{opt: opt, prog: &prog, read: read, ordered: &fileWorker{}}
+			for range perFile {
+				h.workers = append(h.workers, &fileWorker{m: rules.Set.NewMatcher(), sev: newSigmaEvent()})
 			}
-			// ordered analyses the script blocks put together in file
-			// order, on this goroutine while the workers go on.
-			ordered := &fileWorker{}
-			everyone := append(slices.Clip(workers), ordered)
 			for i := range next {
-				f := files[i]
-				for _, fw := range everyone {
-					fw.reset(i)
-				}
-				// Parts of a script block may lie in chunks that different
-				// workers read: they are put together in file order, as
-				// each chunk is done.
-				var parts struct {
-					sync.Mutex
-					byChunk map[int][]*event.Event
-				}
-				parts.byChunk = map[int][]*event.Event{}
-				blocks := scripts.NewCollector(scripts.Limits{})
-				chunkDone := func(chunk int) error {
-					parts.Lock()
-					evs := parts.byChunk[chunk]
-					delete(parts.byChunk, chunk)
-					parts.Unlock()
-					for _, e := range evs {
-						for _, sc := range blocks.Add(e) {
-							ordered.scriptFound(ctx, opt, &sc, &prog.matches)
-						}
-					}
-					return nil
-				}
-				handler := func(s input.Slot, e *event.Event) error {
-					fw := workers[s.Worker]
-					fw.events++
-					if fw.events&1023 == 0 {
-						prog.events.Add(1024)
-					}
-					fw.sev.e = e
-					fw.m.Match(fw.sev, func(x *sigma.Match) {
-						prog.matches.Add(1)
-						ref := eventRef(e, x.Rule)
-						level := levelOf(x.Rule)
-						if x.Rule.Emit && level >= opt.MinLevel {
-							fw.findings = append(fw.findings, Finding{EventRef: ref, Rule: x.Rule, Level: level, Fields: cloneFields(x.Fields), fileIndex: i})
-						}
-						if x.Rule.Correlated {
-							fw.corr = append(fw.corr, corrInput{ref: ref, rule: x.Rule, values: cloneValues(x.Values), file: i})
-						}
-					})
-					if opt.Scripts == nil {
-						return nil
-					}
-					if scripts.IsScriptBlockPart(e) {
-						parts.Lock()
-						parts.byChunk[s.Chunk] = append(parts.byChunk[s.Chunk], e.Clone())
-						parts.Unlock()
-						return nil
-					}
-					for _, sc := range fw.col.Add(e) {
-						fw.scriptFound(ctx, opt, &sc, &prog.matches)
-					}
-					return nil
-				}
-				err := read(ctx, f, handler, chunkDone, onDamage)
-				res := &results[i]
-				for _, fw := range workers {
-					prog.events.Add(fw.events & 1023)
-					res.findings = append(res.findings, fw.findings...)
-					res.corr = append(res.corr, fw.corr...)
-				}
-				if opt.Scripts != nil {
-					for _, sc := range blocks.Flush() {
-						ordered.scriptFound(ctx, opt, &sc, &prog.matches)
-					}
-					bySource := map[eventKey]*ScriptAnalysis{}
-					for _, fw := range everyone {
-						res.findings = append(res.findings, fw.scriptFindings...)
-						maps.Copy(bySource, fw.bySource)
-					}
-					attachScripts(res.findings, bySource)
-				}
+				var err error
+				results[i], err = h.run(ctx, i, files[i], onDamage)
 				prog.filesDone.Add(1)
-				prog.bytesDone.Add(f.Size)
+				prog.bytesDone.Add(files[i].Size)
 				if err != nil {
-					errs <- fmt.Errorf("failed to hunt %q: %w", f.Path, err)
+					errs <- fmt.Errorf("failed to hunt %q: %w", files[i].Path, err)
 					cancel()
 					return
 				}
@@ -351,6 +271,107 @@ feed:
 	rep.Findings = append(rep.Findings, correlate(rules.Set, results, opt.MinLevel)...)
 	sortFindings(rep.Findings)
 	return rep, nil
+}
+
+// counters are the running totals that progress reports read.
+type counters struct {
+	filesDone, events, matches, bytesDone atomic.Int64
+}
+
+// readFunc reads one file, handing its events to workers (see
+// input.ReadParallel).
+type readFunc func(ctx context.Context, f input.File, fn input.SlotHandler, chunkDone func(int) error, damage func(input.Damage)) error
+
+// fileHunt hunts files one at a time, each with workers that share its
+// chunks.
+type fileHunt struct {
+	opt     Options
+	prog    *counters
+	read    readFunc
+	workers []*fileWorker
+	// ordered analyses the script blocks put together in file order, on
+	// the goroutine that called run while the workers go on.
+	ordered *fileWorker
+}
+
+// run hunts file f, the i-th of the input.
+func (h *fileHunt) run(ctx context.Context, i int, f input.File, damage func(input.Damage)) (fileResult, error) {
+	opt, prog := h.opt, h.prog
+	everyone := append(slices.Clip(h.workers), h.ordered)
+	for _, fw := range everyone {
+		fw.reset(i)
+	}
+	// Parts of a script block may lie in chunks that different workers
+	// read: they are put together in file order, as each chunk is done.
+	var parts struct {
+		sync.Mutex
+		byChunk map[int][]*event.Event
+	}
+	parts.byChunk = map[int][]*event.Event{}
+	blocks := scripts.NewCollector(scripts.Limits{})
+	chunkDone := func(chunk int) error {
+		parts.Lock()
+		evs := parts.byChunk[chunk]
+		delete(parts.byChunk, chunk)
+		parts.Unlock()
+		for _, e := range evs {
+			for _, sc := range blocks.Add(e) {
+				h.ordered.scriptFound(ctx, opt, &sc, &prog.matches)
+			}
+		}
+		return nil
+	}
+	handler := func(s input.Slot, e *event.Event) error {
+		fw := h.workers[s.Worker]
+		fw.events++
+		if fw.events&1023 == 0 {
+			prog.events.Add(1024)
+		}
+		fw.sev.e = e
+		fw.m.Match(fw.sev, func(x *sigma.Match) {
+			prog.matches.Add(1)
+			ref := eventRef(e, x.Rule)
+			level := levelOf(x.Rule)
+			if x.Rule.Emit && level >= opt.MinLevel {
+				fw.findings = append(fw.findings, Finding{EventRef: ref, Rule: x.Rule, Level: level, Fields: cloneFields(x.Fields), fileIndex: i})
+			}
+			if x.Rule.Correlated {
+				fw.corr = append(fw.corr, corrInput{ref: ref, rule: x.Rule, values: cloneValues(x.Values), file: i})
+			}
+		})
+		if opt.Scripts == nil {
+			return nil
+		}
+		if scripts.IsScriptBlockPart(e) {
+			parts.Lock()
+			parts.byChunk[s.Chunk] = append(parts.byChunk[s.Chunk], e.Clone())
+			parts.Unlock()
+			return nil
+		}
+		for _, sc := range fw.col.Add(e) {
+			fw.scriptFound(ctx, opt, &sc, &prog.matches)
+		}
+		return nil
+	}
+	err := h.read(ctx, f, handler, chunkDone, damage)
+	var res fileResult
+	for _, fw := range h.workers {
+		prog.events.Add(fw.events & 1023)
+		res.findings = append(res.findings, fw.findings...)
+		res.corr = append(res.corr, fw.corr...)
+	}
+	if opt.Scripts != nil {
+		for _, sc := range blocks.Flush() {
+			h.ordered.scriptFound(ctx, opt, &sc, &prog.matches)
+		}
+		bySource := map[eventKey]*ScriptAnalysis{}
+		for _, fw := range everyone {
+			res.findings = append(res.findings, fw.scriptFindings...)
+			maps.Copy(bySource, fw.bySource)
+		}
+		attachScripts(res.findings, bySource)
+	}
+	return res, err
 }
 
 // fileWorker is the state of one worker hunting (part of) a file.
