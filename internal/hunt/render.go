@@ -198,14 +198,22 @@ type RuleCount struct {
 // then by count.
 func Summarize(rep *Report) Summary {
 	s := Summary{Matches: len(rep.Findings), Events: rep.Events, Files: rep.Files, ByLevel: map[string]int{}}
-	idx := map[*sigma.RuleInfo]int{}
+	// Rules are told apart by what identifies them, not by pointer: the
+	// PowerShell analysis makes a copy of its pseudo-rule per finding.
+	type ruleKey struct {
+		id, title, file string
+		line            int
+		level           Level
+	}
+	idx := map[ruleKey]int{}
 	for i := range rep.Findings {
 		f := &rep.Findings[i]
 		s.ByLevel[f.Level.String()]++
-		k, ok := idx[f.Rule]
+		rk := ruleKey{f.Rule.ID, f.Rule.Title, f.Rule.File, f.Rule.Line, f.Level}
+		k, ok := idx[rk]
 		if !ok {
 			k = len(s.ByRule)
-			idx[f.Rule] = k
+			idx[rk] = k
 			s.ByRule = append(s.ByRule, RuleCount{RuleID: f.Rule.ID, RuleTitle: f.Rule.Title, Level: f.Level.String(), level: f.Level})
 		}
 		s.ByRule[k].Matches++

@@ -78,3 +78,41 @@ func TestScriptAnalysisMinLevel(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryCountsPseudoRuleOnce: every script the analysis flags gets its
+// own copy of the pseudo-rule (its tags differ), but the summary counts
+// them under one line per verdict.
+func TestSummaryCountsPseudoRuleOnce(t *testing.T) {
+	rules, err := LoadRules(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := testcorpus.Dir(t, "evtx/evtx-attack-samples")
+	rep, err := Run(context.Background(), rules, []string{dir}, Options{Scripts: scripts.NewAnalyzer(nil)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagged := map[string]int{}
+	for _, f := range rep.Findings {
+		if f.Rule.ID == PwshRule.ID {
+			flagged[f.Rule.Title]++
+		}
+	}
+	lines := map[string]int{}
+	for _, rc := range Summarize(rep).ByRule {
+		if rc.RuleID == PwshRule.ID {
+			lines[rc.RuleTitle]++
+			if rc.Matches != flagged[rc.RuleTitle] {
+				t.Errorf("%s: summary counts %d, timeline has %d", rc.RuleTitle, rc.Matches, flagged[rc.RuleTitle])
+			}
+		}
+	}
+	if len(flagged) == 0 {
+		t.Fatal("no script flagged in the attack samples")
+	}
+	for title, n := range lines {
+		if n != 1 {
+			t.Errorf("%s: %d summary lines, want 1", title, n)
+		}
+	}
+}
