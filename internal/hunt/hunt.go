@@ -237,7 +237,6 @@ func Run(ctx context.Context, rules *Rules, paths []string, opt Options, damage 
 				var err error
 				results[i], err = h.run(ctx, i, files[i], onDamage)
 				prog.filesDone.Add(1)
-				prog.bytesDone.Add(files[i].Size)
 				if err != nil {
 					errs <- fmt.Errorf("failed to hunt %q: %w", files[i].Path, err)
 					cancel()
@@ -321,11 +320,23 @@ func (h *fileHunt) run(ctx context.Context, i int, f input.File, damage func(inp
 		}
 		return nil
 	}
+	// Progress counts the bytes of a file as its events go by, so that one
+	// large file does not sit at 0% until it is done.
+	var counted atomic.Int64
+	advance := func(pos int64) {
+		for c := counted.Load(); pos > c; c = counted.Load() {
+			if counted.CompareAndSwap(c, pos) {
+				prog.bytesDone.Add(pos - c)
+				return
+			}
+		}
+	}
 	handler := func(s input.Slot, e *event.Event) error {
 		fw := h.workers[s.Worker]
 		fw.events++
 		if fw.events&1023 == 0 {
 			prog.events.Add(1024)
+			advance(e.Source.Offset)
 		}
 		fw.sev.e = e
 		fw.m.Match(fw.sev, func(x *sigma.Match) {
@@ -354,6 +365,7 @@ func (h *fileHunt) run(ctx context.Context, i int, f input.File, damage func(inp
 		return nil
 	}
 	err := h.read(ctx, f, handler, chunkDone, damage)
+	advance(f.Size)
 	var res fileResult
 	for _, fw := range h.workers {
 		prog.events.Add(fw.events & 1023)
