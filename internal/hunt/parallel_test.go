@@ -112,3 +112,23 @@ func TestThreadsShareCorpusFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressReachesTheTotal: the last progress report counts every byte,
+// event and file, however the file was shared out.
+func TestProgressReachesTheTotal(t *testing.T) {
+	rules, err := LoadRules(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := writeSplitScriptLog(t)
+	for _, threads := range []int{1, 3} {
+		var last Progress
+		rep, err := Run(context.Background(), rules, []string{path}, Options{Threads: threads, Progress: func(p Progress) { last = p }}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last.Bytes == 0 || last.BytesDone != last.Bytes || last.Events != rep.Events || last.FilesDone != 1 || rep.Events != 183 {
+			t.Errorf("threads %d: last progress %+v, %d events hunted", threads, last, rep.Events)
+		}
+	}
+}
