@@ -240,7 +240,9 @@ func (c *Collector) addPart(e *event.Event) {
 		c.pending[k] = b
 		c.order = append(c.order, k)
 	}
-	if _, dup := b.parts[n]; dup {
+	if _, dup := b.parts[n]; dup || n > b.total {
+		// A repeated part, or one past the total its block's first part
+		// announced (a later part announcing another total is not trusted).
 		return
 	}
 	text = text[:min(len(text), c.lim.MaxBytes-b.bytes)]

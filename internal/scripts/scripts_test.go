@@ -107,6 +107,14 @@ func TestPartOutOfRangeMakesNoEmptyBlock(t *testing.T) {
 	}
 }
 
+func TestPartPastTheFirstAnnouncedTotalIsIgnored(t *testing.T) {
+	c := NewCollector(Limits{})
+	got := collect(c, part(1, "{t}", 1, 3, "a"), part(2, "{t}", 2, 3, "b"), part(3, "{t}", 4, 5, "d"), part(4, "{t}", 3, 3, "c"))
+	if len(got) != 1 || got[0].Text != "abc" || got[0].Parts != 3 || got[0].Incomplete() {
+		t.Fatalf("got %+v", got)
+	}
+}
+
 func TestBlockAnnouncingMorePartsThanTheLimitIsIncomplete(t *testing.T) {
 	c := NewCollector(Limits{MaxParts: 2})
 	got := collect(c, part(1, "{m}", 1, 5, "a"), part(2, "{m}", 2, 5, "b"), part(3, "{m}", 3, 5, "c"))
