@@ -376,8 +376,8 @@ func (cc *compiler) compileRule(r *Rule) ([]*instance, *ruleError) {
 		}
 		in.root = root
 		in.clauses, _ = required(root, cc.rs)
-		// Interned now, while compiling is single-threaded: buckets are
-		// built later, by whichever matcher reaches them first.
+		// Interned now, while Compile may still write: buckets are built
+		// later, by whichever matcher reaches them first, and only read.
 		for _, clause := range in.clauses {
 			for _, l := range clause {
 				cc.rs.literalID(l)

@@ -438,6 +438,15 @@ func plainPart(t string) (string, bool) {
 // scalar that goes on to the next line makes the fast path give up.
 func quoted(t string, i int) (string, int, yaml.Style) {
 	q := t[i]
+	// Most rule strings have nothing to unescape: their value is the text
+	// between the quotes.
+	if q == '\'' {
+		if j := strings.IndexByte(t[i+1:], '\''); j >= 0 && (i+2+j == len(t) || t[i+2+j] != '\'') {
+			return t[i+1 : i+1+j], i + 2 + j, yaml.SingleQuotedStyle
+		}
+	} else if j := strings.IndexAny(t[i+1:], `"\`); j >= 0 && t[i+1+j] == '"' {
+		return t[i+1 : i+1+j], i + 2 + j, yaml.DoubleQuotedStyle
+	}
 	var b strings.Builder
 	for j := i + 1; j < len(t); j++ {
 		c := t[j]
@@ -476,7 +485,15 @@ func unescape(b *strings.Builder, t string, j int) int {
 		b.WriteString(s)
 		return j + 1
 	}
-	digits := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
+	digits := 0
+	switch e {
+	case 'x':
+		digits = 2
+	case 'u':
+		digits = 4
+	case 'U':
+		digits = 8
+	}
 	if digits == 0 || j+2+digits > len(t) {
 		bail()
 	}

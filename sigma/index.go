@@ -186,28 +186,6 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 	return b
 }
 
-// all builds and returns every bucket.
-func (ix *index) all() []*bucket {
-	var slots []*bucketSlot
-	for _, s := range ix.exact {
-		slots = append(slots, s)
-	}
-	for _, s := range ix.channel {
-		slots = append(slots, s)
-	}
-	for _, s := range ix.anyIDs {
-		slots = append(slots, s)
-	}
-	slots = append(slots, ix.global)
-	var out []*bucket
-	for _, s := range slots {
-		if b := s.get(ix.rs); b != nil {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
 func (ix *index) lookup(channel string, id int) *bucket {
 	if _, known := ix.channel[channel]; !known {
 		// Channel names are matched case-insensitively, without

@@ -636,3 +636,26 @@ func TestGenerateBesideCorrelation(t *testing.T) {
 		t.Errorf("generate on a detection rule: %v", diags)
 	}
 }
+
+// all builds and returns every bucket of the index, for tests that look
+// at them all.
+func (ix *index) all() []*bucket {
+	var slots []*bucketSlot
+	for _, s := range ix.exact {
+		slots = append(slots, s)
+	}
+	for _, s := range ix.channel {
+		slots = append(slots, s)
+	}
+	for _, s := range ix.anyIDs {
+		slots = append(slots, s)
+	}
+	slots = append(slots, ix.global)
+	var out []*bucket
+	for _, s := range slots {
+		if b := s.get(ix.rs); b != nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}

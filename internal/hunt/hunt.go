@@ -210,14 +210,7 @@ func Run(ctx context.Context, rules *Rules, paths []string, opt Options, damage 
 		if opt.read == nil {
 			return input.ReadParallel(ctx, f, perFile, fn, chunkDone, damage)
 		}
-		k := 0
-		return opt.read(ctx, f, func(e *event.Event) error {
-			if err := fn(input.Slot{Chunk: k}, e); err != nil {
-				return err
-			}
-			k++
-			return chunkDone(k - 1)
-		}, damage)
+		return opt.read(ctx, f, input.InOrder(fn, chunkDone), damage)
 	}
 	results := make([]fileResult, len(files))
 	ctx, cancel := context.WithCancel(ctx)
@@ -363,6 +356,9 @@ func (h *fileHunt) run(ctx context.Context, i int, f input.File, damage func(inp
 			fw.scriptFound(ctx, opt, &sc, &prog.matches)
 		}
 		return nil
+	}
+	if opt.Scripts == nil {
+		chunkDone = nil // no script block parts to put together
 	}
 	err := h.read(ctx, f, handler, chunkDone, damage)
 	advance(f.Size)

@@ -37,15 +37,7 @@ func ReadParallel(ctx context.Context, f File, threads int, fn SlotHandler, chun
 		chunkDone = func(int) error { return nil }
 	}
 	if f.Kind != KindEVTX || threads == 1 {
-		// Read in order: every event is a chunk of its own.
-		k := 0
-		return Read(ctx, f, func(e *event.Event) error {
-			if err := fn(Slot{Chunk: k}, e); err != nil {
-				return err
-			}
-			k++
-			return chunkDone(k - 1)
-		}, damage)
+		return Read(ctx, f, InOrder(fn, chunkDone), damage)
 	}
 	ef, err := evtx.Open(f.Path)
 	if err != nil {
@@ -84,6 +76,23 @@ func ReadParallel(ctx context.Context, f File, threads int, fn SlotHandler, chun
 		damage(EVTXDamage(f.Path, err))
 	}
 	return nil
+}
+
+// InOrder adapts a [SlotHandler] and its chunkDone to a reader that gives
+// events one at a time in file order: every event is worker 0's and a chunk
+// of its own. chunkDone may be nil.
+func InOrder(fn SlotHandler, chunkDone func(chunk int) error) Handler {
+	k := 0
+	return func(e *event.Event) error {
+		if err := fn(Slot{Chunk: k}, e); err != nil {
+			return err
+		}
+		k++
+		if chunkDone == nil {
+			return nil
+		}
+		return chunkDone(k - 1)
+	}
 }
 
 // readChunk reads chunk slot i into c and hands its events to fn, decoded
