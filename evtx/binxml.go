@@ -122,6 +122,7 @@ type template struct {
 	prog      program
 	err       error // a definition that failed to compile fails every instance
 	compiling bool
+	planID    uint32 // identifier of the content among the plans' templates, 0 until known
 }
 
 // compiler turns one binary XML fragment into a program.

@@ -12,7 +12,11 @@
 // iterated and their binary XML is decoded only when [Record.AppendJSON],
 // [Record.AppendXML] or [Record.Decode] is called. Templates are compiled
 // once per chunk; rendering a record then walks the compiled template with
-// the record's substitution values and allocates nothing.
+// the record's substitution values and allocates nothing. A rendering is
+// also kept as a plan (static text and where each value goes) for the
+// records of the same template and value types that follow, in any chunk
+// read into the same [Chunk]: they are rendered by filling in their values,
+// with the same output.
 //
 // Dirty files (not closed cleanly) are read whole: every chunk slot that
 // holds a chunk is read, up to the end of the file, whatever the header's

@@ -182,19 +182,19 @@ func (d *decoder) jsonLeaf(dst []byte, sci int32, kids []item, empty string) ([]
 		if v.isEmpty(d.data) || isBinXML(v.typ) {
 			return append(dst, empty...), true
 		}
-		return d.jsonScalar(dst, v), true
+		return d.jsonScalar(dst, sci, it.idx), true
 	}
 	return dst, false
 }
 
-// jsonScalar renders a non-empty value: a bare number or boolean for
-// integer and boolean types, a string otherwise.
-func (d *decoder) jsonScalar(dst []byte, v value) []byte {
-	if v.isNumber() {
-		return appendJSONNumber(dst, d.data, v)
+// jsonScalar renders substitution idx of scope sci, a non-empty value: a
+// bare number or boolean for integer and boolean types, a string otherwise.
+func (d *decoder) jsonScalar(dst []byte, sci int32, idx uint16) []byte {
+	if d.scopes[sci].val(idx).isNumber() {
+		return d.appendSubst(dst, sci, idx, escJSON, true)
 	}
 	dst = append(dst, '"')
-	dst = appendValue(dst, d.data, v, escJSON)
+	dst = d.appendSubst(dst, sci, idx, escJSON, false)
 	return append(dst, '"')
 }
 
@@ -266,8 +266,8 @@ func (d *decoder) jsonContent(dst []byte, sci int32, items []item, skipElems boo
 		}
 	}
 	if number && single != nil && single.kind == itemSubst {
-		if v := sc.val(single.idx); v.isNumber() {
-			return appendJSONNumber(dst, d.data, v)
+		if sc.val(single.idx).isNumber() {
+			return d.appendSubst(dst, sci, single.idx, escJSON, true)
 		}
 	}
 	dst = append(dst, '"')
@@ -352,7 +352,9 @@ func (d *decoder) jsonBody(dst []byte, sci int32, el *elem, container, withAttrs
 				dst = append(dst, '"')
 				start := len(dst)
 				if nameItems := d.dataName(kr.sc, ce); nameItems != nil {
+					d.recording.inKey = true
 					dst = d.appendText(dst, kr.sc, nameItems, escJSON)
+					d.recording.inKey = false
 				} else {
 					dst = append(dst, "Data"...)
 				}

@@ -37,7 +37,7 @@ func (r *Record) AppendXML(dst []byte) (out []byte, err error) {
 	sci, items, err := d.begin(r)
 	d.outStart = start
 	if err == nil {
-		dst, err = d.xmlRoot(dst, sci, items)
+		dst, err = d.render(dst, planXML, sci, items)
 	}
 	if err == nil && d.overrun {
 		err = d.limitError()
@@ -58,7 +58,7 @@ func (r *Record) AppendJSON(dst []byte) (out []byte, err error) {
 	sci, items, err := d.begin(r)
 	d.outStart = start
 	if err == nil {
-		dst, err = d.jsonRoot(dst, sci, items)
+		dst, err = d.render(dst, planJSON, sci, items)
 	}
 	if err == nil && d.overrun {
 		err = d.limitError()

@@ -26,6 +26,18 @@ type decoder struct {
 	ds       decodeState
 	// scratch backs Record.XML and Record.JSON.
 	scratch []byte
+
+	// Render plans (see plan.go): the record's template, its shape and its
+	// values in the order of the shape, and, for each value that holds a
+	// nested instance, where the instance's values start in flat.
+	plans     planCache
+	recording planRecording
+	rootTmpl  *template
+	key       []byte
+	flat      []value
+	nest      []int32
+	canon     []byte
+	plansOff  bool // render every record the long way, for tests
 }
 
 // scope is a compiled program with the values it is rendered with. Array
@@ -37,6 +49,9 @@ type scope struct {
 	over    int32
 	overVal value
 	depth   int // template and binary XML nesting
+	// flat is where the scope's values start in decoder.flat while a plan
+	// is recorded, or -1 for values that are part of the template.
+	flat int32
 	// arrays and nulls say whether any value is an array or NULL, so that
 	// the per-element checks for them are skipped in the common case.
 	arrays, nulls bool
@@ -82,6 +97,8 @@ func (d *decoder) begin(r *Record) (int32, []item, error) {
 	d.limit = effortBase + effortPerByte*int(r.end-r.start)
 	d.nfrag = 0
 	d.cp.c = r.chunk
+	d.rootTmpl = nil
+	d.recording.on = false
 	return d.openFragment(int(r.start), int(r.end), 0)
 }
 
@@ -102,9 +119,13 @@ func (d *decoder) openFragment(pos, end, depth int) (int32, []item, error) {
 			return 0, nil, err
 		}
 		if next >= end || d.data[next] == tokEOF {
-			sc, err := d.pushScope(scope{prog: &t.prog, vals: d.vals[first : first+n], over: -1, depth: depth + 1})
+			sc, err := d.pushScope(scope{prog: &t.prog, vals: d.vals[first : first+n], over: -1, depth: depth + 1, flat: -1})
 			if err != nil {
 				return 0, nil, err
+			}
+			if depth == 0 {
+				d.rootTmpl = t
+				d.scopes[sc].flat = 0
 			}
 			return sc, t.prog.rootItems(), nil
 		}
@@ -124,7 +145,7 @@ func (d *decoder) openFragment(pos, end, depth int) (int32, []item, error) {
 		}
 		return 0, nil, err
 	}
-	sc, err := d.pushScope(scope{prog: prog, over: -1, depth: depth})
+	sc, err := d.pushScope(scope{prog: prog, over: -1, depth: depth, flat: -1})
 	return sc, prog.rootItems(), err
 }
 
@@ -151,16 +172,22 @@ func (d *decoder) openInstance(sci int32, it item) (int32, []item, error) {
 	if sc.depth+1 > maxNesting {
 		return 0, nil, d.errAt(d.rec.start, "templates nested too deeply", sc.depth, ErrLimit)
 	}
-	n, err := d.pushScope(scope{prog: &t.prog, vals: vals, over: -1, depth: sc.depth + 1})
+	n, err := d.pushScope(scope{prog: &t.prog, vals: vals, over: -1, depth: sc.depth + 1, flat: -1})
 	if err != nil {
 		return 0, nil, err
 	}
 	return n, t.prog.rootItems(), nil
 }
 
-// openValue opens a binary XML substitution value.
-func (d *decoder) openValue(sci int32, v value) (int32, []item, error) {
-	return d.openFragment(int(v.off), int(v.off+v.size), d.scopes[sci].depth+1)
+// openValue opens binary XML substitution idx of scope sci, value v.
+func (d *decoder) openValue(sci int32, idx uint16, v value) (int32, []item, error) {
+	n, items, err := d.openFragment(int(v.off), int(v.off+v.size), d.scopes[sci].depth+1)
+	if err == nil && d.recording.on {
+		if sc := &d.scopes[sci]; sc.flat >= 0 && int(idx) < len(sc.vals) && int32(idx) != sc.over {
+			d.scopes[n].flat = d.nest[sc.flat+int32(idx)]
+		}
+	}
+	return n, items, err
 }
 
 // charge adds n to the effort spent on the record and reports whether it
@@ -217,7 +244,7 @@ func (d *decoder) collectKids(sci int32, items []item) error {
 		case itemSubst:
 			v := d.scopes[sci].val(it.idx)
 			if isBinXML(v.typ) && v.size > 0 {
-				n, root, err := d.openValue(sci, v)
+				n, root, err := d.openValue(sci, it.idx, v)
 				if err != nil {
 					return err
 				}
@@ -290,6 +317,7 @@ func (d *decoder) expand(sci int32, e int32) error {
 	n := v.arrayLen(d.data)
 	base := d.scopes[sci]
 	base.over = idx
+	base.flat = -1
 	if n == 0 {
 		base.overVal = nullValue
 		s, err := d.pushScope(base)
@@ -389,9 +417,8 @@ func (d *decoder) appendText(dst []byte, sci int32, items []item, mode escMode) 
 		case itemText:
 			dst = appendValue(dst, d.data, sc.prog.texts[it.ref], mode)
 		case itemSubst:
-			v := sc.val(it.idx)
-			if !isBinXML(v.typ) {
-				dst = appendValue(dst, d.data, v, mode)
+			if !isBinXML(sc.val(it.idx).typ) {
+				dst = d.appendSubst(dst, sci, it.idx, mode, false)
 			}
 		case itemCDATA:
 			if mode == escXMLText {

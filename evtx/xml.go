@@ -89,7 +89,7 @@ func (d *decoder) xmlItems(dst []byte, sci int32, items []item, indent int) ([]b
 				if inText {
 					dst, inText = append(dst, '\n'), false
 				}
-				n, root, err := d.openValue(sci, v)
+				n, root, err := d.openValue(sci, it.idx, v)
 				if err != nil {
 					return dst, err
 				}
@@ -104,7 +104,7 @@ func (d *decoder) xmlItems(dst []byte, sci int32, items []item, indent int) ([]b
 			if !inText {
 				dst, inText = appendIndent(dst, indent), true
 			}
-			dst = appendValue(dst, d.data, v, escXMLText)
+			dst = d.appendSubst(dst, sci, it.idx, escXMLText, false)
 		default:
 			if it.kind == itemText && sc.prog.texts[it.ref].isEmpty(d.data) {
 				continue
