@@ -123,6 +123,7 @@ type template struct {
 	err       error // a definition that failed to compile fails every instance
 	compiling bool
 	planID    uint32 // identifier of the content among the plans' templates, 0 until known
+	cached    *cachedTemplate
 }
 
 // compiler turns one binary XML fragment into a program.
@@ -140,6 +141,9 @@ type compiler struct {
 	lastPI   int  // index in st of the last PI item still waiting for data, or -1
 	stBase   int
 	attrBase int
+	// refs collects the names a template definition refers to, for the
+	// template cache.
+	refs []nameRef
 }
 
 type cframe struct {
@@ -161,6 +165,7 @@ func (cp *compiler) compile(p *program, pos, end int, depID bool, depth int) err
 	cp.attrTmp = cp.attrTmp[:0]
 	cp.st = cp.st[:0]
 	cp.inStart, cp.curAttr, cp.lastPI = false, -1, -1
+	cp.refs = cp.refs[:0]
 	_, err := cp.run(pos, end)
 	return err
 }
@@ -437,6 +442,9 @@ func (cp *compiler) readName(pos, end int) (*name, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	if cp.depID {
+		cp.refs = append(cp.refs, nameRef{off: off, inline: int(off) == pos})
+	}
 	if int(off) == pos {
 		// The name is stored here: link, hash, count, characters, NUL.
 		pos += 8 + 2*int(binary.LittleEndian.Uint16(cp.d[pos+6:])) + 2
@@ -473,14 +481,24 @@ func (c *Chunk) template(off uint32, depth int) (*template, error) {
 		return nil, c.dec.limitError()
 	}
 	t := c.ar.newTemplate()
-	t.compiling = true
 	c.templates[off] = t
+	def, cache := c.data[off+4:end], !c.dec.longWay
+	if cache {
+		if ct, prog, ok := c.compiled.lookup(c, def, start); ok {
+			t.prog, t.cached, t.planID = prog, ct, ct.planID
+			return t, nil
+		}
+	}
+	t.compiling = true
 	cp, scratch := c.ar.scratch(depth)
 	cp.c = c
 	t.err = cp.compile(scratch, start, int(end), true, depth)
 	t.compiling = false
 	if t.err == nil {
 		t.prog = c.ar.freeze(scratch)
+		if cache {
+			t.cached = c.compiled.add(c, def, start, scratch, cp.refs)
+		}
 	}
 	return t, t.err
 }
@@ -493,6 +511,7 @@ type arena struct {
 	elems     []elem
 	attrs     []attr
 	items     []item
+	texts     []value
 	templates []*template
 	nt        int
 	compilers []*compiler // scratch per template nesting depth
@@ -500,7 +519,7 @@ type arena struct {
 }
 
 func (a *arena) reset() {
-	a.elems, a.attrs, a.items = a.elems[:0], a.attrs[:0], a.items[:0]
+	a.elems, a.attrs, a.items, a.texts = a.elems[:0], a.attrs[:0], a.items[:0], a.texts[:0]
 	a.nt = 0
 }
 
@@ -525,8 +544,8 @@ func (a *arena) scratch(depth int) (*compiler, *program) {
 	return a.compilers[depth], p
 }
 
-// freeze copies a compiled program into the arena. Texts, instances and
-// values, rare in templates, are copied to their own slices.
+// freeze copies a compiled program into the arena. Instances and values,
+// rare in templates, are copied to their own slices.
 func (a *arena) freeze(p *program) program {
 	e, at, it := len(a.elems), len(a.attrs), len(a.items)
 	a.elems = append(a.elems, p.elems...)
@@ -539,7 +558,9 @@ func (a *arena) freeze(p *program) program {
 		root:  p.root,
 	}
 	if len(p.texts) > 0 {
-		q.texts = append([]value(nil), p.texts...)
+		n := len(a.texts)
+		a.texts = append(a.texts, p.texts...)
+		q.texts = a.texts[n:len(a.texts):len(a.texts)]
 	}
 	if len(p.insts) > 0 {
 		q.insts = append([]instance(nil), p.insts...)

@@ -1,6 +1,7 @@
 package evtx
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -53,8 +54,9 @@ type Chunk struct {
 	ar        arena
 
 	// State kept across chunks to avoid work and allocation.
-	intern map[string]*name // UTF-16 name bytes -> interned name
-	dec    decoder
+	intern   map[string]*name // UTF-16 name bytes -> interned name
+	compiled templateCache
+	dec      decoder
 }
 
 // reset prepares c to hold chunk slot i.
@@ -208,8 +210,12 @@ func (c *Chunk) recordAt(off int) (int, *FormatError) {
 func (c *Chunk) resync(bad int, prevID uint64) int {
 	d := c.data[:]
 	for off := bad + 1; off+recordHeaderSize <= c.end; off++ {
-		if d[off] != '*' || string(d[off:off+4]) != recordMagic {
-			continue
+		i := bytes.Index(d[off:c.end], []byte(recordMagic))
+		if i < 0 {
+			break
+		}
+		if off += i; off+recordHeaderSize > c.end {
+			break
 		}
 		size, err := c.recordAt(off)
 		if err != nil || size == 0 {

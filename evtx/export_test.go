@@ -1,7 +1,8 @@
 package evtx
 
-// SetPlans turns render plans on or off for the records of c.
-func SetPlans(c *Chunk, on bool) { c.dec.plansOff = !on }
+// SetLongWay makes c render every record the long way and compile every
+// template, without render plans or the template cache.
+func SetLongWay(c *Chunk) { c.dec.longWay = true }
 
 // PlanReplays returns how many records of c were rendered by a plan.
 func PlanReplays(c *Chunk) int { return c.dec.plans.replays }

@@ -118,6 +118,9 @@ func (d *decoder) templateID(t *template) uint32 {
 		pc.templates[string(b)] = id
 	}
 	t.planID = id
+	if t.cached != nil {
+		t.cached.planID = id
+	}
 	return id
 }
 
@@ -180,7 +183,7 @@ func boolByte(b bool) byte {
 // here, whichever way the record is then rendered, so that both ways
 // charge the record the same effort.
 func (d *decoder) planKey(format planFormat) bool {
-	if d.rootTmpl == nil || d.plansOff {
+	if d.rootTmpl == nil || d.longWay {
 		return false
 	}
 	sc := &d.scopes[0]

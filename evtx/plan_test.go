@@ -67,7 +67,7 @@ func renderBothWays(t testing.TB, name string, data []byte, planned, long *evtx.
 // without plans, with one cache across all files as in a long dump.
 func TestPlansRenderLikeTheLongWay(t *testing.T) {
 	planned, long := new(evtx.Chunk), new(evtx.Chunk)
-	evtx.SetPlans(long, false)
+	evtx.SetLongWay(long)
 	files := corpusFiles(t, "evtx")
 	for _, path := range files {
 		data, err := os.ReadFile(path)
@@ -93,7 +93,7 @@ func FuzzPlans(f *testing.F) {
 	f.Fuzz(func(t *testing.T, chunk []byte) {
 		data := fileWithChunk(chunk)
 		planned, long := new(evtx.Chunk), new(evtx.Chunk)
-		evtx.SetPlans(long, false)
+		evtx.SetLongWay(long)
 		renderBothWays(t, "input", data, planned, long)
 		renderBothWays(t, "input, again", data, planned, long)
 	})

@@ -37,7 +37,9 @@ type decoder struct {
 	flat      []value
 	nest      []int32
 	canon     []byte
-	plansOff  bool // render every record the long way, for tests
+	// longWay makes every record render the long way and every template
+	// compile, without plans or the template cache, for tests.
+	longWay bool
 }
 
 // scope is a compiled program with the values it is rendered with. Array
