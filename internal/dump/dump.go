@@ -239,7 +239,10 @@ func runParallel(ctx context.Context, w io.Writer, files []input.File, opt Optio
 		writing bool
 		failed  error
 		done    int64
-		bufs    = sync.Pool{New: func() any { return new(job) }}
+		// Output buffers of written jobs, for the next ones: kept rather
+		// than pooled, since a sync.Pool empties at every collection and
+		// regrowing the buffers made the collections come more often.
+		free []*job
 	)
 	worker := func() {
 		c := new(evtx.Chunk)
@@ -263,10 +266,12 @@ func runParallel(ctx context.Context, w io.Writer, files []input.File, opt Optio
 			}
 			seq := taken
 			taken++
+			if n := len(free); n > 0 {
+				j.out, j.dmg = free[n-1].out, free[n-1].dmg
+				free = free[:n-1]
+			}
 			mu.Unlock()
 
-			r := bufs.Get().(*job)
-			j.out, j.dmg = r.out[:0], r.dmg[:0]
 			render(j, c, opt.Format)
 
 			mu.Lock()
@@ -284,8 +289,8 @@ func runParallel(ctx context.Context, w io.Writer, files []input.File, opt Optio
 				delete(ready, written)
 				mu.Unlock()
 				err := finish(w, j, opt, st, &done)
-				bufs.Put(&job{out: j.out[:0], dmg: j.dmg[:0]})
 				mu.Lock()
+				free = append(free, j)
 				written++
 				if err != nil {
 					failed = err
