@@ -179,11 +179,12 @@ func boolByte(b bool) byte {
 
 // planKey writes the shape of the record just begun to d.key and its
 // values, nested instances' included, to d.flat. It reports false for a
-// record that has no plan. Templates of nested instances are compiled
-// here, whichever way the record is then rendered, so that both ways
-// charge the record the same effort.
+// record that is not to be rendered by a plan. Templates of nested
+// instances are compiled here, whichever way the record is then rendered
+// (and when d.longWay is set), so that both ways charge the record the
+// same effort.
 func (d *decoder) planKey(format planFormat) bool {
-	if d.rootTmpl == nil || d.longWay {
+	if d.rootTmpl == nil {
 		return false
 	}
 	sc := &d.scopes[0]
@@ -193,7 +194,7 @@ func (d *decoder) planKey(format planFormat) bool {
 	for range sc.vals {
 		d.nest = append(d.nest, -1)
 	}
-	return d.keyInstance(d.rootTmpl, 0, len(sc.vals), sc.depth)
+	return d.keyInstance(d.rootTmpl, 0, len(sc.vals), sc.depth) && !d.longWay
 }
 
 // keyInstance adds to the key the instance of template t whose values are
