@@ -4,6 +4,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // What a fresh Windows PowerShell 5.1 session on Windows 10 or 11 looks like
@@ -58,13 +59,13 @@ var defaultAliases = [][2]string{
 	{"wjb", "Wait-Job"}, {"write", "Write-Output"},
 }
 
-var aliasMap = func() map[string]string {
+var aliasMap = sync.OnceValue(func() map[string]string {
 	m := make(map[string]string, len(defaultAliases))
 	for _, a := range defaultAliases {
 		m[strings.ToLower(a[0])] = a[1]
 	}
 	return m
-}()
+})
 
 // commonCmdlets are cmdlet and function names a stock Windows session has,
 // for resolving wildcard lookups such as Get-Command *ke-*pr*.
@@ -117,7 +118,7 @@ func canonicalCommand(name string) string {
 		// Module-qualified: Microsoft.PowerShell.Utility\Invoke-Expression
 		n = n[i+1:]
 	}
-	if a, ok := aliasMap[n]; ok {
+	if a, ok := aliasMap()[n]; ok {
 		return strings.ToLower(a)
 	}
 	return n
@@ -251,7 +252,7 @@ func displayPath(p string) string {
 
 // knownFiles are files present on every Windows installation, for
 // resolving wildcard paths such as \W*\*32\c??l.e* (curl.exe).
-var knownFiles = func() []string {
+var knownFiles = sync.OnceValue(func() []string {
 	sys := strings.Fields(`cmd.exe conhost.exe curl.exe certutil.exe bitsadmin.exe mshta.exe rundll32.exe
 		regsvr32.exe msiexec.exe wscript.exe cscript.exe finger.exe calc.exe notepad.exe tar.exe ftp.exe
 		forfiles.exe schtasks.exe reg.exe sc.exe net.exe net1.exe netsh.exe whoami.exe tasklist.exe
@@ -271,7 +272,7 @@ var knownFiles = func() []string {
 		`C:\Windows\explorer.exe`, `C:\Windows\hh.exe`, `C:\Windows\notepad.exe`,
 	)
 	return out
-}()
+})
 
 // wildcardMatch implements PowerShell's -like wildcards (* ? [abc]),
 // case-insensitively.
@@ -294,7 +295,7 @@ func resolvePathWildcard(p string) []string {
 		q = "C:" + q
 	}
 	var out []string
-	for _, f := range knownFiles {
+	for _, f := range knownFiles() {
 		if matchPathSegments(q, f) {
 			out = append(out, f)
 		}
@@ -326,7 +327,7 @@ func matchCommands(pattern string) []string {
 		}
 	}
 	if !strings.ContainsAny(pattern, "*?[") {
-		if a, ok := aliasMap[strings.ToLower(pattern)]; ok {
+		if a, ok := aliasMap()[strings.ToLower(pattern)]; ok {
 			return []string{a}
 		}
 	}

@@ -3,6 +3,7 @@ package pwsh
 import (
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -176,7 +177,7 @@ func quoteSingle(s string) string {
 
 // canonicalNames maps lower-case command, member and type names to their
 // usual spelling, for undoing random case.
-var canonicalNames = func() map[string]string {
+var canonicalNames = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	for _, c := range commonCmdlets {
 		m[strings.ToLower(c)] = c
@@ -200,7 +201,7 @@ var canonicalNames = func() map[string]string {
 		m[strings.ToLower(a[0])] = strings.ToLower(a[0])
 	}
 	return m
-}()
+})
 
 // readableToken returns the token text without ticks and with the usual
 // case, and whether that differs from the source.
@@ -208,7 +209,7 @@ func readableToken(t Token) (string, bool) {
 	switch t.Kind {
 	case Command, Word, Member:
 		v := t.Value
-		if c, ok := canonicalNames[strings.ToLower(v)]; ok && irregularCase(v) {
+		if c, ok := canonicalNames()[strings.ToLower(v)]; ok && irregularCase(v) {
 			v = c
 		}
 		return v, v != t.Text
@@ -225,7 +226,7 @@ func readableToken(t Token) (string, bool) {
 		if irregularCase(t.Value) {
 			parts := strings.Split(strings.Trim(v, "[]"), ".")
 			for i, p := range parts {
-				if c, ok := canonicalNames[strings.ToLower(p)]; ok {
+				if c, ok := canonicalNames()[strings.ToLower(p)]; ok {
 					parts[i] = c
 				} else if c, ok := typeCase[strings.ToLower(p)]; ok {
 					parts[i] = c
@@ -269,7 +270,7 @@ func randomCasePart(p string) bool {
 	if len(p) < 3 || strings.ToLower(p) == p || strings.ToUpper(p) == p {
 		return false
 	}
-	if c, ok := canonicalNames[strings.ToLower(p)]; ok && c != p {
+	if c, ok := canonicalNames()[strings.ToLower(p)]; ok && c != p {
 		if d := upperCount(p) - upperCount(c); d >= 2 || d <= -2 {
 			return true
 		}

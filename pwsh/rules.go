@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"net"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -871,7 +872,7 @@ var offensiveNamesText string
 
 // offensiveNames holds function names of public attack frameworks, listed
 // one per line in offensive_names.txt, in lower case.
-var offensiveNameSet = func() map[string]bool {
+var offensiveNameSet = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for _, line := range strings.Split(offensiveNamesText, "\n") {
 		line = strings.TrimSpace(line)
@@ -881,7 +882,7 @@ var offensiveNameSet = func() map[string]bool {
 		m[strings.ToLower(line)] = true
 	}
 	return m
-}()
+})
 
 // offensiveNames looks up every word of the normalized text (letters,
 // digits, '-' and '_') in the name list.
@@ -904,7 +905,7 @@ func offensiveNames(a *analysis, l *layerState) []hit {
 		for j < len(text) && isWord(text[j]) {
 			j++
 		}
-		if j-i >= 5 && offensiveNameSet[text[i:j]] {
+		if j-i >= 5 && offensiveNameSet()[text[i:j]] {
 			hits = append(hits, hit{nt.toOrig(i, false), nt.toOrig(j, true)})
 		}
 		i = j

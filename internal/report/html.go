@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/wuguard/wuguard/internal/triage"
 	"github.com/wuguard/wuguard/internal/update"
@@ -13,17 +14,21 @@ import (
 //go:embed report.html.tmpl
 var htmlSource string
 
-// htmlTemplate is parsed once; a broken template fails every test at start.
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"stamp":      stamp,
-	"shortStamp": shortStamp,
-	"inc":        func(i int) int { return i + 1 },
-	"clean":      clean,
-	"scamBait":   ScamBait,
-	"isURL": func(s string) bool {
-		return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
-	},
-}).Parse(htmlSource))
+// htmlTemplate is parsed on first use, not at start-up: every command
+// would otherwise pay for it. A broken template panics in the tests that
+// render a page.
+var htmlTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"stamp":      stamp,
+		"shortStamp": shortStamp,
+		"inc":        func(i int) int { return i + 1 },
+		"clean":      clean,
+		"scamBait":   ScamBait,
+		"isURL": func(s string) bool {
+			return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+		},
+	}).Parse(htmlSource))
+})
 
 type htmlRenderer struct{ opts Options }
 
@@ -40,7 +45,7 @@ type htmlPage struct {
 func (h *htmlRenderer) Render(w io.Writer, r *triage.Result) error {
 	l := labelsFor(h.opts.Lang)
 	page := htmlPage{Result: r, L: l, Lang: h.opts.Lang, Problem: l.headline(r.Summary, len(r.Hosts))}
-	return htmlTemplate.Execute(w, page)
+	return htmlTemplate().Execute(w, page)
 }
 
 // The template calls these through the page's labels.
