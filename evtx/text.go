@@ -2,6 +2,7 @@ package evtx
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 )
@@ -130,18 +131,26 @@ func appendUTF16(dst []byte, b []byte, mode escMode) []byte {
 			i += 16
 		}
 		for i+8 <= len(b) {
+			// Four characters: the ones before the first that is not ASCII
+			// or needs escaping are copied, and that one is left to the
+			// character-by-character path. Lanes past it may hold garbage
+			// in x, or be flagged by a borrow from it, but never a lane
+			// before it, so the first flag is exact. The four high bytes
+			// of x are zero, which reads as NUL: only the low four count.
 			v := binary.LittleEndian.Uint64(b[i:])
-			if v&nonASCII != 0 {
-				break
-			}
-			// The four high bytes of x are zero, which reads as NUL: only
-			// the low four count.
 			x := narrow(v)
-			if needsEscape(x, mode)&0x80808080 != 0 {
+			n := 4
+			if na := v & nonASCII; na != 0 {
+				n = bits.TrailingZeros64(na) / 16
+			}
+			if esc := needsEscape(x, mode) & 0x80808080; esc != 0 {
+				n = min(n, bits.TrailingZeros64(esc)/8)
+			}
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(x))[:len(dst)+n]
+			i += 2 * n
+			if n < 4 {
 				break
 			}
-			dst = binary.LittleEndian.AppendUint32(dst, uint32(x))
-			i += 8
 		}
 		if i >= len(b)-1 {
 			break
