@@ -65,8 +65,8 @@ var corpusLabels = []string{"fake-fix", "obfuscated", "malware", "offensive-tool
 var corpusFloors = map[string]float64{
 	"fake-fix":            100,
 	"obfuscated":          99.9,
-	"malware":             97.0,
-	"offensive-tool":      87.5,
+	"malware":             97.2,
+	"offensive-tool":      89.5,
 	"offensive-technique": 24.7,
 }
 

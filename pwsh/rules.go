@@ -136,7 +136,7 @@ var rules = []rule{
 		en:     "It loads a program into memory with Assembly.Load instead of running a file, which hides it from file scanning.",
 		ja:     "ファイルを実行せず Assembly.Load でプログラムをメモリーに読み込みます。ファイルのスキャンを避ける手口です。",
 		facts:  []factKind{factLoad},
-		custom: inlineDownloadLoad,
+		custom: loadedBytes,
 		re:     re(`\[(system\.)?reflection\.assembly\]\s*::\s*load\s*\(\s*(\[(system\.)?convert\]::frombase64string|\(new-object\s+(system\.)?net\.webclient\)\.downloaddata)`),
 	},
 	// --- launcher flags
@@ -456,6 +456,12 @@ var rules = []rule{
 		en:     "It opens a TCP port and accepts connections from other machines, as bind shells, port forwarders and hand-made backdoors do.",
 		ja:     "TCP ポートを開いて他のマシンからの接続を受け付けます。バインドシェル、ポート転送、自作のバックドアが使う手口です。",
 		custom: tcpListener,
+	},
+	{
+		id: "spn-discovery", attack: "T1558.003", sev: High, title: "Searches the directory for service accounts",
+		en: "It asks Active Directory for accounts with a service principal name, the first step of Kerberoasting: requesting their tickets to crack their passwords offline.",
+		ja: "サービスプリンシパル名を持つアカウントを Active Directory で検索します。チケットを要求してパスワードをオフラインで解読する Kerberoasting の最初の段階です。",
+		re: re(`\(\s*serviceprincipalname\s*=`),
 	},
 	{
 		id: "credential-manager", attack: "T1555.004", sev: High, title: "Enumerates stored Windows credentials",
@@ -1015,19 +1021,32 @@ func hostIsIP(u string) bool {
 	return h != "" && net.ParseIP(h) != nil
 }
 
-// inlineDownloadLoad: C# compiled with Add-Type that downloads bytes and
-// loads them as an assembly.
-func inlineDownloadLoad(a *analysis, l *layerState) []hit {
+// loadedBytes: an assembly loaded from bytes that C# compiled with Add-Type
+// downloads, or that the script decodes and decompresses from a blob it
+// carries, however they are passed along on the way.
+func loadedBytes(a *analysis, l *layerState) []hit {
 	nt := a.norm[l.Index]
 	if nt == nil {
 		return nil
 	}
 	t := nt.text
-	i := strings.Index(t, "assembly.load(")
-	if i < 0 || !strings.Contains(t, "add-type") || !mayMatch([]string{"downloaddata", "downloadstring", "openread", "getbytearrayasync"}, t) {
+	anchor := "assembly.load("
+	i := strings.Index(t, anchor)
+	if i < 0 {
+		anchor = "assembly]::load("
+		i = strings.Index(t, anchor)
+	}
+	if i < 0 {
 		return nil
 	}
-	return []hit{{nt.toOrig(i, false), nt.toOrig(i+len("assembly.load("), true)}}
+	downloaded := strings.Contains(t, "add-type") && mayMatch([]string{"downloaddata", "downloadstring", "openread", "getbytearrayasync"}, t)
+	// An assembly carried in the script: base64, compressed, loaded from
+	// the decompressed bytes wherever they went on the way.
+	embedded := strings.Contains(t, "frombase64string") && mayMatch([]string{"gzipstream", "deflatestream"}, t)
+	if !downloaded && !embedded {
+		return nil
+	}
+	return []hit{{nt.toOrig(i, false), nt.toOrig(i+len(anchor), true)}}
 }
 
 var (
@@ -1073,11 +1092,20 @@ func tcpListener(a *analysis, l *layerState) []hit {
 		return nil
 	}
 	t := nt.text
-	i := strings.Index(t, "tcplistener")
-	if i < 0 || !mayMatch([]string{".accepttcpclient", ".acceptsocket", ".beginaccepttcpclient", ".beginacceptsocket"}, t) {
+	anchor := "tcplistener"
+	i := strings.Index(t, anchor)
+	accepts := []string{".accepttcpclient", ".acceptsocket", ".beginaccepttcpclient", ".beginacceptsocket"}
+	if i < 0 && strings.Contains(t, "socket") {
+		// A raw socket, often in C# given to Add-Type: bound, listening
+		// and accepting.
+		anchor = ".listen("
+		i = strings.Index(t, anchor)
+		accepts = []string{".accept(", ".beginaccept(", ".acceptasync("}
+	}
+	if i < 0 || !mayMatch(accepts, t) {
 		return nil
 	}
-	return []hit{{nt.toOrig(i, false), nt.toOrig(i+len("tcplistener"), true)}}
+	return []hit{{nt.toOrig(i, false), nt.toOrig(i+len(anchor), true)}}
 }
 
 func hiddenBrowser(a *analysis, l *layerState) []hit {

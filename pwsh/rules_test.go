@@ -20,6 +20,18 @@ func TestRuleCases(t *testing.T) {
 			"$ep = New-Object System.Net.IPEndPoint([System.Net.IPAddress]::ANY, 50005);$listen = New-Object System.Net.Sockets.TcpListener $ep;$listen.Start();$c = $listen.AcceptTcpClient()", true},
 		{"port check without accepting", "tcp-listener",
 			"$l = [System.Net.Sockets.TcpListener]::new(8080)\n$l.Start()\n$l.Stop()\n'port 8080 is free'", false},
+		{"raw socket in C#", "tcp-listener",
+			"Add-Type @'\nusing System.Net.Sockets;\npublic class F { Socket s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);\npublic void Go(System.Net.EndPoint e) { s.Bind(e); s.Listen(10); var c = s.Accept(); } }\n'@", true},
+		{"raw socket that only connects", "tcp-listener",
+			"Add-Type @'\nusing System.Net.Sockets;\npublic class F { Socket s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);\npublic void Go(System.Net.EndPoint e) { s.Connect(e); s.Send(new byte[1]); } }\n'@", false},
+		{"SPN search", "spn-discovery",
+			"$s = New-Object System.DirectoryServices.DirectorySearcher\n$s.Filter = '(&(objectCategory=user)(servicePrincipalName=*))'\n$s.FindAll()", true},
+		{"SPN of one account, read", "spn-discovery",
+			"$u = [ADSI]'LDAP://CN=svc,CN=Users,DC=corp,DC=local'\n$u.Properties['servicePrincipalName']", false},
+		{"assembly from an embedded compressed blob", "reflective-load",
+			"function Load($b64) {\n$in = New-Object IO.MemoryStream(,[Convert]::FromBase64String($b64))\n$gz = New-Object IO.Compression.GzipStream $in, ([IO.Compression.CompressionMode]::Decompress)\n$out = New-Object IO.MemoryStream\n$gz.CopyTo($out)\nreturn [System.Reflection.Assembly]::Load($out.ToArray())\n}\nLoad 'H4sIAAAAAAAA'", true},
+		{"assembly loaded by name", "reflective-load",
+			"$z = [System.Convert]::FromBase64String('AAAA')\n$gz = New-Object IO.Compression.GzipStream((New-Object IO.MemoryStream(,$z)), 'Decompress')\n[System.Reflection.Assembly]::LoadWithPartialName('System.Windows.Forms')", false},
 	}
 	for _, c := range cases {
 		r := Analyze(context.Background(), c.script, nil)
