@@ -2,6 +2,7 @@ package evtx
 
 import (
 	"encoding/binary"
+	"math"
 )
 
 // Render plans. Windows writes most records of a log with a handful of
@@ -34,9 +35,8 @@ const (
 )
 
 // Bounds on what a decoder keeps: past planCacheBytes of keys, template
-// contents and static bytes, everything is dropped and learnt again, so a
-// file with a new template in every chunk costs memory in proportion to
-// nothing.
+// contents and static bytes, everything is dropped and learnt again, so
+// that memory stays bounded whatever the input holds.
 const planCacheBytes = 8 << 20
 
 // plan is the rendering of one record shape.
@@ -91,8 +91,9 @@ type recordedOp struct {
 }
 
 // templateID returns the identifier of t's content, the same for equal
-// templates of any chunk. Identifiers are never reused, so a template
-// remembered from before the cache was dropped refers to no plan.
+// templates of any chunk, or 0 once identifiers have run out. Identifiers
+// are never reused, so a template remembered from before the cache was
+// dropped refers to no plan.
 func (d *decoder) templateID(t *template) uint32 {
 	if t.planID != 0 {
 		return t.planID
@@ -101,7 +102,9 @@ func (d *decoder) templateID(t *template) uint32 {
 	// part of t's content.
 	p := &t.prog
 	for i := range p.insts {
-		d.templateID(p.insts[i].tmpl)
+		if d.templateID(p.insts[i].tmpl) == 0 {
+			return 0
+		}
 	}
 	b := appendProgram(d.canon[:0], p, d.data)
 	d.canon = b
@@ -112,6 +115,9 @@ func (d *decoder) templateID(t *template) uint32 {
 	}
 	id, ok := pc.templates[string(b)]
 	if !ok {
+		if pc.lastID == math.MaxUint32 {
+			return 0
+		}
 		pc.charge(len(b))
 		pc.lastID++
 		id = pc.lastID
@@ -200,7 +206,11 @@ func (d *decoder) planKey(format planFormat) bool {
 // keyInstance adds to the key the instance of template t whose values are
 // d.flat[first:first+n], rendered at scope depth depth.
 func (d *decoder) keyInstance(t *template, first, n, depth int) bool {
-	d.key = binary.LittleEndian.AppendUint32(d.key, d.templateID(t))
+	id := d.templateID(t)
+	if id == 0 {
+		return false
+	}
+	d.key = binary.LittleEndian.AppendUint32(d.key, id)
 	d.key = binary.AppendUvarint(d.key, uint64(n))
 	for i := first; i < first+n; i++ {
 		v := d.flat[i]
