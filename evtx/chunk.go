@@ -56,6 +56,7 @@ type Chunk struct {
 	// State kept across chunks to avoid work and allocation.
 	intern   map[string]*name // UTF-16 name bytes -> interned name
 	compiled templateCache
+	shared   *Cache
 	dec      decoder
 }
 

@@ -108,26 +108,55 @@ func (d *decoder) templateID(t *template) uint32 {
 	}
 	b := appendProgram(d.canon[:0], p, d.data)
 	d.canon = b
-	pc := &d.plans
+	var id uint32
+	if s := d.c.shared; s != nil {
+		// Identifiers come from the shared cache, so that plans are
+		// shared too; the chunk's own table spares it the lock.
+		if id = d.plans.templates[string(b)]; id == 0 {
+			if id = s.templateID(b); id != 0 {
+				d.plans.keep(b, id)
+			}
+		}
+	} else {
+		id = d.plans.id(b)
+	}
+	t.planID = id
+	return id
+}
+
+// id returns the identifier of a template content, assigning the next one
+// to a new content, or 0 once they have run out.
+func (pc *planCache) id(content []byte) uint32 {
+	if id, ok := pc.templates[string(content)]; ok {
+		return id
+	}
+	if pc.lastID == math.MaxUint32 {
+		return 0
+	}
+	pc.lastID++
+	pc.keep(content, pc.lastID)
+	return pc.lastID
+}
+
+// keep notes the identifier of a template content.
+func (pc *planCache) keep(content []byte, id uint32) {
+	pc.init()
+	pc.charge(len(content))
+	pc.templates[string(content)] = id
+}
+
+func (pc *planCache) init() {
 	if pc.templates == nil {
 		pc.templates = make(map[string]uint32)
 		pc.plans = make(map[string]*plan)
 	}
-	id, ok := pc.templates[string(b)]
-	if !ok {
-		if pc.lastID == math.MaxUint32 {
-			return 0
-		}
-		pc.charge(len(b))
-		pc.lastID++
-		id = pc.lastID
-		pc.templates[string(b)] = id
-	}
-	t.planID = id
-	if t.cached != nil {
-		t.cached.planID = id
-	}
-	return id
+}
+
+// put keeps plan p for the records whose key is key.
+func (pc *planCache) put(key []byte, p *plan) {
+	pc.init()
+	pc.charge(len(key) + len(p.static) + 16*len(p.ops))
+	pc.plans[string(key)] = p
 }
 
 // appendProgram appends everything of p that rendering reads, so that two
@@ -260,6 +289,11 @@ func (d *decoder) keyInstance(t *template, first, n, depth int) bool {
 // rendering it by the plan is sure to stay within the record's limit.
 func (d *decoder) lookupPlan() *plan {
 	p := d.plans.plans[string(d.key)]
+	if p == nil && d.c.shared != nil {
+		if p = d.c.shared.plan(d.key); p != nil {
+			d.plans.put(d.key, p)
+		}
+	}
 	if p == nil {
 		return nil
 	}
@@ -356,8 +390,10 @@ func (d *decoder) keepPlan(out []byte) {
 		prev = o.end
 	}
 	p.static = append(p.static, out[prev:]...)
-	d.plans.charge(len(d.key) + len(p.static) + 16*len(p.ops))
-	d.plans.plans[string(d.key)] = p
+	d.plans.put(d.key, p)
+	if d.c.shared != nil {
+		d.c.shared.addPlan(d.key, p)
+	}
 }
 
 // render appends the record begun with top-level items of scope sci in

@@ -3,6 +3,7 @@ package evtx_test
 import (
 	"bytes"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/wuguard/wuguard/evtx"
@@ -11,7 +12,7 @@ import (
 // renderBothWays renders every record of data, one EVTX file, as JSON and
 // XML through planned, whose plans carry over from earlier calls, and
 // through long, which renders the long way, and reports the first
-// difference in output or error.
+// difference in output or error. It may run on any goroutine.
 func renderBothWays(t testing.TB, name string, data []byte, planned, long *evtx.Chunk) {
 	f, err := evtx.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -22,7 +23,8 @@ func renderBothWays(t testing.TB, name string, data []byte, planned, long *evtx.
 		ok1, err1 := f.ReadChunk(i, planned)
 		ok2, err2 := f.ReadChunk(i, long)
 		if ok1 != ok2 || (err1 == nil) != (err2 == nil) {
-			t.Fatalf("%s: chunk %d read differently", name, i)
+			t.Errorf("%s: chunk %d read differently", name, i)
+			return
 		}
 		if !ok1 {
 			continue
@@ -39,7 +41,8 @@ func renderBothWays(t testing.TB, name string, data []byte, planned, long *evtx.
 				continue
 			}
 			if n >= len(longRecs) || longRecs[n].ID != r.ID {
-				t.Fatalf("%s: chunk %d: records differ", name, i)
+				t.Errorf("%s: chunk %d: records differ", name, i)
+				return
 			}
 			lr := &longRecs[n]
 			n++
@@ -53,10 +56,12 @@ func renderBothWays(t testing.TB, name string, data []byte, planned, long *evtx.
 					b, e2 = lr.AppendXML(b[:0])
 				}
 				if (e1 == nil) != (e2 == nil) || e1 != nil && e1.Error() != e2.Error() {
-					t.Fatalf("%s: record %d %s: error %v with plans, %v without", name, r.ID, format, e1, e2)
+					t.Errorf("%s: record %d %s: error %v with plans, %v without", name, r.ID, format, e1, e2)
+					return
 				}
 				if !bytes.Equal(a, b) {
-					t.Fatalf("%s: record %d %s with plans:\n%s\nwithout:\n%s", name, r.ID, format, a, b)
+					t.Errorf("%s: record %d %s with plans:\n%s\nwithout:\n%s", name, r.ID, format, a, b)
+					return
 				}
 			}
 		}
@@ -97,4 +102,37 @@ func FuzzPlans(f *testing.F) {
 		renderBothWays(t, "input", data, planned, long)
 		renderBothWays(t, "input, again", data, planned, long)
 	})
+}
+
+// TestSharedCacheRendersLikeTheLongWay renders the corpus on four
+// goroutines whose chunks share a Cache, each comparing with the long way;
+// run with -race it checks that sharing is safe.
+func TestSharedCacheRendersLikeTheLongWay(t *testing.T) {
+	files := corpusFiles(t, "evtx")
+	data := make([][]byte, len(files))
+	for i, path := range files {
+		var err error
+		if data[i], err = os.ReadFile(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cache := evtx.NewCache()
+	var wg sync.WaitGroup
+	replays := make([]int, 4)
+	for w := range replays {
+		wg.Go(func() {
+			planned, long := new(evtx.Chunk), new(evtx.Chunk)
+			planned.UseCache(cache)
+			evtx.SetLongWay(long)
+			// Each goroutine starts at a different file, so that what one
+			// learns first another uses.
+			for k := range files {
+				i := (k + w*len(files)/len(replays)) % len(files)
+				renderBothWays(t, files[i], data[i], planned, long)
+			}
+			replays[w] = evtx.PlanReplays(planned)
+		})
+	}
+	wg.Wait()
+	t.Logf("records rendered by a plan, per goroutine: %v", replays)
 }

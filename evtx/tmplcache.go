@@ -20,13 +20,13 @@ type templateCache struct {
 }
 
 // cachedTemplate is a compiled template with its text offsets relative to
-// the start of its definition's data.
+// the start of its definition's data. It does not change once made, as
+// chunks on other goroutines may be reading it.
 type cachedTemplate struct {
-	prog  program
-	start int // where its definition's data was, when it has a name stored inline
-	names []nameRef
-	// planID is the template's identifier among the plans, once known.
-	planID uint32
+	prog   program
+	start  int // where its definition's data was, when it has a name stored inline
+	names  []nameRef
+	planID uint32 // the template's identifier among the plans
 }
 
 // nameRef is a name a definition refers to: where, and the UTF-16 it holds.
@@ -61,6 +61,11 @@ func (ct *cachedTemplate) fits(c *Chunk, start int) bool {
 // starts at start, with its texts placed for this chunk, or nil.
 func (tc *templateCache) lookup(c *Chunk, def []byte, start int) (*cachedTemplate, program, bool) {
 	ct := tc.m[string(def)]
+	if ct == nil && c.shared != nil {
+		if ct = c.shared.template(def); ct != nil {
+			tc.put(def, ct, ct.size(def))
+		}
+	}
 	if ct == nil || !ct.fits(c, start) {
 		return nil, program{}, false
 	}
@@ -77,9 +82,10 @@ func (tc *templateCache) lookup(c *Chunk, def []byte, start int) (*cachedTemplat
 	return ct, p, true
 }
 
-// add keeps the compilation p of definition def, whose data starts at
-// start, made while the compiler noted the names in refs.
-func (tc *templateCache) add(c *Chunk, def []byte, start int, p *program, refs []nameRef) *cachedTemplate {
+// add keeps the compilation p, identified as planID, of definition def,
+// whose data starts at start, made while the compiler noted the names in
+// refs.
+func (tc *templateCache) add(c *Chunk, def []byte, start int, p *program, refs []nameRef, planID uint32) *cachedTemplate {
 	if len(p.insts) > 0 || len(p.vals) > 0 {
 		return nil
 	}
@@ -91,7 +97,8 @@ func (tc *templateCache) add(c *Chunk, def []byte, start int, p *program, refs [
 			items: append([]item(nil), p.items...),
 			root:  p.root,
 		},
-		names: make([]nameRef, len(refs)),
+		names:  make([]nameRef, len(refs)),
+		planID: planID,
 	}
 	if len(p.texts) > 0 {
 		ct.prog.texts = make([]value, len(p.texts))
@@ -100,15 +107,31 @@ func (tc *templateCache) add(c *Chunk, def []byte, start int, p *program, refs [
 			ct.prog.texts[i] = v
 		}
 	}
-	size := len(def) + 32*(len(p.elems)+len(p.attrs)+len(p.items)+len(p.texts))
 	for i, r := range refs {
 		if !r.inline {
 			n := int(binary.LittleEndian.Uint16(c.data[r.off+6:]))
 			r.utf16 = string(c.data[r.off+8 : int(r.off)+8+2*n])
-			size += len(r.utf16)
 		}
 		ct.names[i] = r
 	}
+	size := ct.size(def)
+	tc.put(def, ct, size)
+	if c.shared != nil {
+		c.shared.addTemplate(def, ct, size)
+	}
+	return ct
+}
+
+// size estimates the memory ct and its definition def take.
+func (ct *cachedTemplate) size(def []byte) int {
+	n := len(def) + 32*(len(ct.prog.elems)+len(ct.prog.attrs)+len(ct.prog.items)+len(ct.prog.texts))
+	for _, r := range ct.names {
+		n += 16 + len(r.utf16)
+	}
+	return n
+}
+
+func (tc *templateCache) put(def []byte, ct *cachedTemplate, size int) {
 	if tc.m == nil {
 		tc.m = make(map[string]*cachedTemplate)
 	}
@@ -118,5 +141,4 @@ func (tc *templateCache) add(c *Chunk, def []byte, start int, p *program, refs [
 		tc.bytes = size
 	}
 	tc.m[string(def)] = ct
-	return ct
 }

@@ -244,8 +244,10 @@ func runParallel(ctx context.Context, w io.Writer, files []input.File, opt Optio
 		// regrowing the buffers made the collections come more often.
 		free []*job
 	)
+	cache := evtx.NewCache()
 	worker := func() {
 		c := new(evtx.Chunk)
+		c.UseCache(cache)
 		for {
 			mu.Lock()
 			// Stay within window jobs of the writer, which bounds memory.

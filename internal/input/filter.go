@@ -48,6 +48,10 @@ func ReadFiltered(ctx context.Context, f File, want Filter, threads int, fn Hand
 	}
 	results := make([]chunkResult, n)
 	chunks := make([]evtx.Chunk, threads)
+	cache := evtx.NewCache()
+	for w := range chunks {
+		chunks[w].UseCache(cache)
+	}
 	sys := make([]evtx.Event, threads)
 	err = inOrder(ctx, n, threads, func(w, i int) {
 		results[i].events, results[i].damage = filterChunk(ef, i, &chunks[w], &sys[w], f.Path, want)

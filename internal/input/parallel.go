@@ -53,6 +53,10 @@ func ReadParallel(ctx context.Context, f File, threads int, fn SlotHandler, chun
 	}
 	results := make([]chunkResult, n)
 	chunks := make([]evtx.Chunk, threads)
+	cache := evtx.NewCache()
+	for w := range chunks {
+		chunks[w].UseCache(cache)
+	}
 	events := make([]event.Event, threads)
 	err = inOrder(ctx, n, threads, func(w, i int) {
 		ev := &events[w]
