@@ -16,7 +16,9 @@
 // also kept as a plan (static text and where each value goes) for the
 // records of the same template and value types that follow, in any chunk
 // read into the same [Chunk]: they are rendered by filling in their values,
-// with the same output.
+// with the same output. A template compiled in one chunk is reused by later
+// chunks that carry the same definition. Chunks read on several goroutines
+// share what they learn through a [Cache].
 //
 // Dirty files (not closed cleanly) are read whole: every chunk slot that
 // holds a chunk is read, up to the end of the file, whatever the header's
