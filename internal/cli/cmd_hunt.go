@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -95,6 +96,12 @@ func runHunt(cmd *cobra.Command, io stdio, opts huntOptions, paths []string, qui
 	if opts.threads < 0 {
 		return usagef("--threads must be 0 or more, not %d", opts.threads)
 	}
+	// Loading thousands of rules makes much short-lived garbage around a
+	// large live rule set: collecting when the heap has tripled rather
+	// than doubled took a hunt with all SigmaHQ Windows rules from 1.01 to
+	// 0.84 s of CPU, for 107 -> 121 MiB of peak memory.
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
+
 	var cfg *hunt.RulesConfig
 	if opts.rulesConfig != "" {
 		if cfg, err = hunt.ReadRulesConfig(opts.rulesConfig); err != nil {
