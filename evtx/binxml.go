@@ -497,7 +497,7 @@ func (c *Chunk) template(off uint32, depth int) (*template, error) {
 	if t.err == nil {
 		t.prog = c.ar.freeze(scratch)
 		if cache {
-			t.cached = c.compiled.add(c, def, start, scratch, cp.refs, c.dec.templateID(t))
+			t.cached = c.compiled.add(c, t, def, start, cp.refs)
 		}
 	}
 	return t, t.err

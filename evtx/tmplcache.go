@@ -82,10 +82,10 @@ func (tc *templateCache) lookup(c *Chunk, def []byte, start int) (*cachedTemplat
 	return ct, p, true
 }
 
-// add keeps the compilation p, identified as planID, of definition def,
-// whose data starts at start, made while the compiler noted the names in
-// refs.
-func (tc *templateCache) add(c *Chunk, def []byte, start int, p *program, refs []nameRef, planID uint32) *cachedTemplate {
+// add keeps template t, compiled from definition def, whose data starts at
+// start, while the compiler noted the names in refs.
+func (tc *templateCache) add(c *Chunk, t *template, def []byte, start int, refs []nameRef) *cachedTemplate {
+	p := &t.prog
 	if len(p.insts) > 0 || len(p.vals) > 0 {
 		return nil
 	}
@@ -98,7 +98,7 @@ func (tc *templateCache) add(c *Chunk, def []byte, start int, p *program, refs [
 			root:  p.root,
 		},
 		names:  make([]nameRef, len(refs)),
-		planID: planID,
+		planID: c.dec.templateID(t),
 	}
 	if len(p.texts) > 0 {
 		ct.prog.texts = make([]value, len(p.texts))

@@ -1083,9 +1083,9 @@ func reconUpload(a *analysis, l *layerState) []hit {
 	return []hit{{nt.toOrig(up, false), nt.toOrig(up+12, true)}}
 }
 
-// hiddenBrowser: Internet Explorer automated with its window hidden.
-// tcpListener finds a TcpListener in a script that also accepts a
-// connection, anywhere in the text: the two are usually statements apart.
+// tcpListener finds a TcpListener, or a raw socket that listens, in a
+// script that also accepts a connection, anywhere in the text: the two are
+// usually statements apart.
 func tcpListener(a *analysis, l *layerState) []hit {
 	nt := a.norm[l.Index]
 	if nt == nil {
@@ -1108,6 +1108,7 @@ func tcpListener(a *analysis, l *layerState) []hit {
 	return []hit{{nt.toOrig(i, false), nt.toOrig(i+len(anchor), true)}}
 }
 
+// hiddenBrowser: Internet Explorer automated with its window hidden.
 func hiddenBrowser(a *analysis, l *layerState) []hit {
 	nt := a.norm[l.Index]
 	if nt == nil {

@@ -2,7 +2,6 @@ package input
 
 import (
 	"context"
-	"runtime"
 
 	"github.com/wuguard/wuguard/evtx"
 	"github.com/wuguard/wuguard/internal/event"
@@ -28,17 +27,12 @@ func ReadFiltered(ctx context.Context, f File, want Filter, threads int, fn Hand
 			return fn(e)
 		}, damage)
 	}
-	ef, err := evtx.Open(f.Path)
-	if err != nil {
-		damage(EVTXDamage(f.Path, err))
+	ef, chunks := openChunks(f, threads, damage)
+	if ef == nil {
 		return nil
 	}
 	defer ef.Close()
-	n := ef.NumChunks()
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	threads = max(1, min(threads, n))
+	n, threads := ef.NumChunks(), len(chunks)
 
 	// Each chunk's wanted events and damage are kept until the chunks before
 	// it are handed over.
@@ -47,13 +41,8 @@ func ReadFiltered(ctx context.Context, f File, want Filter, threads int, fn Hand
 		damage []error
 	}
 	results := make([]chunkResult, n)
-	chunks := make([]evtx.Chunk, threads)
-	cache := evtx.NewCache()
-	for w := range chunks {
-		chunks[w].UseCache(cache)
-	}
 	sys := make([]evtx.Event, threads)
-	err = inOrder(ctx, n, threads, func(w, i int) {
+	err := inOrder(ctx, n, threads, func(w, i int) {
 		results[i].events, results[i].damage = filterChunk(ef, i, &chunks[w], &sys[w], f.Path, want)
 	}, func(i int) error {
 		r := &results[i]

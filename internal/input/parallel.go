@@ -39,26 +39,19 @@ func ReadParallel(ctx context.Context, f File, threads int, fn SlotHandler, chun
 	if f.Kind != KindEVTX || threads == 1 {
 		return Read(ctx, f, InOrder(fn, chunkDone), damage)
 	}
-	ef, err := evtx.Open(f.Path)
-	if err != nil {
-		damage(EVTXDamage(f.Path, err))
+	ef, chunks := openChunks(f, threads, damage)
+	if ef == nil {
 		return nil
 	}
 	defer ef.Close()
-	n := ef.NumChunks()
-	threads = max(1, min(threads, n))
+	n, threads := ef.NumChunks(), len(chunks)
 	type chunkResult struct {
 		damage []error
 		err    error
 	}
 	results := make([]chunkResult, n)
-	chunks := make([]evtx.Chunk, threads)
-	cache := evtx.NewCache()
-	for w := range chunks {
-		chunks[w].UseCache(cache)
-	}
 	events := make([]event.Event, threads)
-	err = inOrder(ctx, n, threads, func(w, i int) {
+	err := inOrder(ctx, n, threads, func(w, i int) {
 		ev := &events[w]
 		ev.Source = event.Source{File: f.Path, Format: event.FormatEVTX}
 		results[i].damage, results[i].err = readChunk(ef, i, &chunks[w], ev, Slot{Worker: w, Chunk: i}, fn)
@@ -97,6 +90,27 @@ func InOrder(fn SlotHandler, chunkDone func(chunk int) error) Handler {
 		}
 		return chunkDone(k - 1)
 	}
+}
+
+// openChunks opens EVTX file f to be read on up to threads goroutines (all
+// CPUs if threads <= 0, no more than the file has chunks): it returns the
+// file and a chunk for each goroutine, sharing one evtx.Cache. A file that
+// cannot be opened is reported to damage and gives a nil file.
+func openChunks(f File, threads int, damage func(Damage)) (*evtx.File, []evtx.Chunk) {
+	ef, err := evtx.Open(f.Path)
+	if err != nil {
+		damage(EVTXDamage(f.Path, err))
+		return nil, nil
+	}
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	chunks := make([]evtx.Chunk, max(1, min(threads, ef.NumChunks())))
+	cache := evtx.NewCache()
+	for w := range chunks {
+		chunks[w].UseCache(cache)
+	}
+	return ef, chunks
 }
 
 // readChunk reads chunk slot i into c and hands its events to fn, decoded
