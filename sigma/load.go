@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // ParsePaths parses every rule file named by paths: files as given, folders
@@ -50,21 +51,19 @@ func ParsePaths(paths []string) ([]*Rule, []Diagnostic) {
 		diags []Diagnostic
 	}
 	results := make([]result, len(files))
-	next := make(chan int)
+	// Workers take the next file from a counter: handing thousands of small
+	// files over a channel cost more in wake-ups than parsing some of them.
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
+			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
 				results[i].rules, results[i].diags = ParseFile(files[i])
 			}
 		}()
 	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 	var rules []*Rule
 	for _, r := range results {
