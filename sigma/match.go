@@ -400,16 +400,24 @@ type regexMatcher struct {
 	need     string
 	needFold bool
 	minLen   int
+	// run > 0 when the expression only asks for run characters in a row
+	// (see anyRun); runNL when newlines count.
+	run   int
+	runNL bool
 }
 
 func newRegexMatcher(re *regexp.Regexp) regexMatcher {
 	need, fold, minLen := regexFacts(re)
-	return regexMatcher{re: re, need: need, needFold: fold, minLen: minLen}
+	run, runNL := anyRun(re)
+	return regexMatcher{re: re, need: need, needFold: fold, minLen: minLen, run: run, runNL: runNL}
 }
 
 func (m regexMatcher) match(_ *evalCtx, v string) bool {
 	if len(v) < m.minLen {
 		return false
+	}
+	if m.run > 0 {
+		return hasRun(v, m.run, m.runNL)
 	}
 	if m.need != "" {
 		if m.needFold {

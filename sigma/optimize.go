@@ -5,6 +5,7 @@ import (
 	"regexp/syntax"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // order is a pass over a compiled tree: the operands of every and/or node
@@ -177,4 +178,55 @@ func minMatchLen(t *syntax.Regexp) int {
 		return n
 	}
 	return 0
+}
+
+// anyRun recognises the length test rules write as a regular expression,
+// '.{1000,}' or '(.){200,}': n or more of any character, unanchored. It
+// returns n and whether newlines count as characters ((?s) mode), or n == 0
+// for any other expression. Go compiles such a repetition into n copies of
+// its operand, which then costs n steps per byte of the value; counting the
+// longest run answers the same question in one pass.
+func anyRun(re *regexp.Regexp) (n int, newlines bool) {
+	t, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return 0, false
+	}
+	for t.Op == syntax.OpCapture {
+		t = t.Sub[0]
+	}
+	if t.Op != syntax.OpRepeat || t.Min < 1 {
+		return 0, false
+	}
+	sub := t.Sub[0]
+	for sub.Op == syntax.OpCapture {
+		sub = sub.Sub[0]
+	}
+	switch sub.Op {
+	case syntax.OpAnyChar:
+		return t.Min, true
+	case syntax.OpAnyCharNotNL:
+		return t.Min, false
+	}
+	return 0, false
+}
+
+// hasRun reports whether v holds n characters in a row, not counting across
+// newlines unless newlines is set. A byte that is not valid UTF-8 counts as
+// one character, as the regexp package reads it.
+func hasRun(v string, n int, newlines bool) bool {
+	if newlines {
+		return utf8.RuneCountInString(v) >= n
+	}
+	for len(v) >= n {
+		line := v
+		if i := strings.IndexByte(v, '\n'); i >= 0 {
+			line, v = v[:i], v[i+1:]
+		} else {
+			v = ""
+		}
+		if len(line) >= n && utf8.RuneCountInString(line) >= n {
+			return true
+		}
+	}
+	return false
 }

@@ -114,3 +114,39 @@ func TestCaselessRun(t *testing.T) {
 		}
 	}
 }
+// anyRunPatterns are length tests as SigmaHQ rules write them, and near
+// misses that anyRun must leave to the regexp package.
+var anyRunPatterns = []string{`.{5,}`, `(.){3,}`, `(?s).{4,}`, `.{3}`, `.{2,4}`, `(?s:(.)){6,}`, `^.{3,}`, `.{3,}x`, `a{3,}`, `.*`}
+
+func TestAnyRunAgreesWithRegexp(t *testing.T) {
+	values := []string{"", "abcd", "abcde", "ab\ncdefg", "ab\ncd\nef", "äöüßé", "ää\nää", "\xff\xfe\xfd\xfc\xfb", "\xffa\nbc", "\r\r\r\n", "x\n\n\nyyyyy\n"}
+	fast := 0
+	for _, src := range anyRunPatterns {
+		re := regexp.MustCompile(src)
+		m := newRegexMatcher(re)
+		if m.run > 0 {
+			fast++
+		}
+		for _, v := range values {
+			if got, want := m.match(nil, v), re.MatchString(v); got != want {
+				t.Errorf("%q on %q: %v, regexp says %v", src, v, got, want)
+			}
+		}
+	}
+	if fast != 6 {
+		t.Errorf("%d patterns take the run path, want 6", fast)
+	}
+}
+
+// FuzzAnyRun compares the run-length path with the regexp package.
+func FuzzAnyRun(f *testing.F) {
+	f.Add("abc\ndefgh", uint8(0))
+	f.Add("\xff\xfe\n\xfd", uint8(2))
+	f.Fuzz(func(t *testing.T, v string, which uint8) {
+		src := anyRunPatterns[int(which)%len(anyRunPatterns)]
+		re := regexp.MustCompile(src)
+		if got, want := newRegexMatcher(re).match(nil, v), re.MatchString(v); got != want {
+			t.Errorf("%q on %q: %v, regexp says %v", src, v, got, want)
+		}
+	})
+}
