@@ -235,8 +235,12 @@ type Matcher struct {
 	clauseGen []uint32
 	hit       []uint32 // per rule: reported for this event
 	cur       *bucket
-	scan      func(string, string) bool
-	lit       func(int32)
+	// dfas holds this Matcher's transition tables, one per bucket whose
+	// automaton it has scanned with; dfa is the current bucket's.
+	dfas map[*bucket]*dfaCache
+	dfa  *dfaCache
+	scan func(string, string) bool
+	lit  func(int32)
 }
 
 // evalCtx caches field values for one event.
@@ -277,9 +281,10 @@ func (c *evalCtx) anyValue(m valueMatcher) bool {
 func (rs *Ruleset) NewMatcher() *Matcher {
 	n := len(rs.fields)
 	m := &Matcher{
-		rs:  rs,
-		ctx: evalCtx{rs: rs, slotGen: make([]uint32, n), slotVal: make([]string, n), slotOK: make([]bool, n), litSeen: make([]uint32, len(rs.litText))},
-		hit: make([]uint32, len(rs.rules)),
+		rs:   rs,
+		ctx:  evalCtx{rs: rs, slotGen: make([]uint32, n), slotVal: make([]string, n), slotOK: make([]bool, n), litSeen: make([]uint32, len(rs.litText))},
+		hit:  make([]uint32, len(rs.rules)),
+		dfas: map[*bucket]*dfaCache{},
 	}
 	m.scan = m.scanValue
 	m.lit = m.foundLiteral
@@ -300,7 +305,7 @@ func (m *Matcher) fit(b *bucket) {
 func (m *Matcher) scanValue(name, v string) bool {
 	// A name with spaces may be read under its spaceless Sigma name.
 	if m.cur.scanAll || m.cur.scanFields[name] || strings.IndexByte(name, ' ') >= 0 {
-		m.cur.ac.scan(v, m.seen, m.ctx.gen, m.lit)
+		m.dfa.scan(v, m.seen, m.ctx.gen, m.lit)
 	}
 	return true
 }
@@ -378,7 +383,12 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	m.cur = b
 	litSeen := m.ctx.litSeen
 	if b.prefilter {
-		b.automaton()
+		d := m.dfas[b]
+		if d == nil {
+			d = newDFACache(b.automaton())
+			m.dfas[b] = d
+		}
+		m.dfa = d
 		ev.Values(m.scan)
 	} else {
 		// No scan: literal gates must not reject anything.

@@ -11,11 +11,11 @@ import (
 // matchers rejected, before any comparison runs.
 //
 // Bytes are first mapped to classes (bytes that occur in no literal share
-// class 0). States near the root, where a scan spends most of its time, get
-// full transition rows with failure links already followed (a DFA); deeper
-// states keep sorted sparse edges and fall back along failure links until
-// they reach a state with a row. Memory stays proportional to the literals
-// while the common path costs one table lookup per byte.
+// class 0). States near the root get full transition rows with failure links
+// already followed; deeper states keep sorted sparse edges and fall back
+// along failure links until they reach a state with a row. Memory stays
+// proportional to the literals. Scans do not walk this structure byte by
+// byte: each Matcher keeps a [dfaCache] of the transitions its scans met.
 type acAutomaton struct {
 	class     [256]uint8 // raw byte -> class (ASCII folded)
 	nClasses  int
@@ -31,10 +31,6 @@ type acAutomaton struct {
 	// literal ends there, else dict; one lookup per byte on the hot path.
 	report []int32
 	nLits  int
-	// codeOf, codes and rowState serve the scan loop (see buildAutomaton).
-	codeOf   []int32
-	codes    []int32
-	rowState []int32
 }
 
 // rowDepth is the depth up to which states get full rows.
@@ -178,31 +174,6 @@ func buildAutomaton(lits []string) *acAutomaton {
 			a.report[s] = a.dict[s]
 		}
 	}
-	// The scan reads transitions as codes: a state with a row is its row
-	// index, one without is its negated id, both shifted left with the
-	// low bit set when literals end there. The common path then costs one
-	// table load per byte.
-	a.codeOf = make([]int32, ns)
-	for st := range a.codeOf {
-		x := -int32(st) - 1
-		if a.rowOf[st] >= 0 {
-			x = a.rowOf[st]
-		}
-		a.codeOf[st] = x << 1
-		if a.report[st] > 0 {
-			a.codeOf[st] |= 1
-		}
-	}
-	a.codes = make([]int32, len(a.rows))
-	for i, t := range a.rows {
-		a.codes[i] = a.codeOf[t]
-	}
-	a.rowState = make([]int32, len(a.rows)/n)
-	for st, r := range a.rowOf {
-		if r >= 0 {
-			a.rowState[r] = int32(st)
-		}
-	}
 	return a
 }
 
@@ -228,26 +199,104 @@ func (a *acAutomaton) step(s int32, c uint8) int32 {
 	}
 }
 
+// dfaCache is one Matcher's deterministic transition table for an
+// automaton, filled as scans meet (state, class) pairs. Real event text keeps
+// visiting the same few thousand states (paths, GUIDs, command lines), so
+// after the first events nearly every byte costs one table load, where
+// walking the automaton's sparse edges and failure links cost tens of
+// nanoseconds per byte on the Sysmon process creation bucket's 13,000
+// literals. When the table outgrows its budget it starts again empty, as
+// RE2's lazy DFA does, so memory stays bounded whatever the input.
+type dfaCache struct {
+	a        *acAutomaton
+	rowOf    []int32 // state -> row, or -1
+	rowState []int32 // row -> state
+	// next holds a row of nClasses transitions per visited state: 0 when
+	// not yet known, else (target row + 1) << 1, with the low bit set
+	// when literals end at the target. 16 bits halve the table, which is
+	// read at random and is larger than the processor's caches.
+	next []uint16
+	// maxRows is the budget; tests lower it to exercise the restart.
+	maxRows int
+}
+
+// dfaCacheBytes bounds one dfaCache's transition table; maxDFARows is the
+// most rows 16-bit entries can name.
+const (
+	dfaCacheBytes = 8 << 20
+	maxDFARows    = 1<<15 - 1
+)
+
+func newDFACache(a *acAutomaton) *dfaCache {
+	d := &dfaCache{a: a, rowOf: make([]int32, len(a.fail)), maxRows: max(2, min(maxDFARows, dfaCacheBytes/2/a.nClasses))}
+	for s := range d.rowOf {
+		d.rowOf[s] = -1
+	}
+	d.addRow(0)
+	return d
+}
+
+func (d *dfaCache) addRow(s int32) int32 {
+	r := int32(len(d.rowState))
+	d.rowOf[s] = r
+	d.rowState = append(d.rowState, s)
+	d.next = append(d.next, make([]uint16, d.a.nClasses)...)
+	return r
+}
+
+// restart forgets every row but the root's and keep's, which it returns.
+func (d *dfaCache) restart(keep int32) int32 {
+	for _, s := range d.rowState {
+		d.rowOf[s] = -1
+	}
+	d.rowState, d.next = d.rowState[:0], d.next[:0]
+	d.addRow(0)
+	if keep == 0 {
+		return 0
+	}
+	return d.addRow(keep)
+}
+
+// fill computes the transition of row r on class c and records it.
+func (d *dfaCache) fill(r, c int32) uint16 {
+	a := d.a
+	s := d.rowState[r]
+	t := a.step(s, uint8(c))
+	tr := d.rowOf[t]
+	if tr < 0 {
+		if len(d.rowState) >= d.maxRows {
+			r = d.restart(s)
+			tr = d.rowOf[t]
+		}
+		if tr < 0 {
+			tr = d.addRow(t)
+		}
+	}
+	x := uint16(tr+1) << 1
+	if a.report[t] > 0 {
+		x |= 1
+	}
+	d.next[r*int32(a.nClasses)+c] = x
+	return x
+}
+
 // scan reports each literal found in v through seen: seen[i] is set to gen
 // the first time literal i is found, and found is called then.
-func (a *acAutomaton) scan(v string, seen []uint32, gen uint32, found func(int32)) {
-	code := int32(0) // the root: row 0, nothing to report
-	codes, n := a.codes, int32(a.nClasses)
+func (d *dfaCache) scan(v string, seen []uint32, gen uint32, found func(int32)) {
+	a := d.a
+	n := int32(a.nClasses)
+	r := int32(0)
 	for i := 0; i < len(v); i++ {
 		c := int32(a.class[v[i]])
-		if x := code >> 1; x >= 0 {
-			code = codes[x*n+c]
-		} else {
-			code = a.codeOf[a.step(-x-1, uint8(c))]
+		x := d.next[r*n+c]
+		if x == 0 {
+			x = d.fill(r, c)
 		}
-		if code&1 == 0 {
+		r = int32(x>>1) - 1
+		if x&1 == 0 {
 			continue
 		}
-		s := -(code >> 1) - 1
-		if x := code >> 1; x >= 0 {
-			s = a.rowState[x]
-		}
-		for o := a.report[s]; o > 0; {
+		for o := a.report[d.rowState[r]]; o > 0; {
 			lit := a.out[o]
 			if seen[lit] == gen {
 				// Reporting a literal walks its whole suffix chain, so

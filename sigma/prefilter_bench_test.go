@@ -49,12 +49,13 @@ func BenchmarkPrefilterScan(b *testing.B) {
 		n += len(v)
 	}
 	ac := bk.automaton()
+	d := newDFACache(ac)
 	seen := make([]uint32, ac.nLits)
 	b.SetBytes(int64(n))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, v := range values {
-			ac.scan(v, seen, uint32(i+1), func(int32) {})
+			d.scan(v, seen, uint32(i+1), func(int32) {})
 		}
 	}
 }

@@ -29,12 +29,17 @@ func TestAutomatonFindsEveryLiteral(t *testing.T) {
 			}
 		}
 		a := buildAutomaton(lits)
+		d := newDFACache(a)
+		if round%2 == 1 {
+			// A budget of three rows makes the table restart often.
+			d.maxRows = 3
+		}
 		marks := make([]uint32, len(lits))
 		for probe := 0; probe < 20; probe++ {
 			text := word(rng.Intn(40))
 			gen := uint32(probe + 1)
 			found := map[int32]bool{}
-			a.scan(text, marks, gen, func(i int32) {
+			d.scan(text, marks, gen, func(i int32) {
 				if found[i] {
 					t.Fatalf("literal %q reported twice", lits[i])
 				}
@@ -114,6 +119,7 @@ func TestCaselessRun(t *testing.T) {
 		}
 	}
 }
+
 // anyRunPatterns are length tests as SigmaHQ rules write them, and near
 // misses that anyRun must leave to the regexp package.
 var anyRunPatterns = []string{`.{5,}`, `(.){3,}`, `(?s).{4,}`, `.{3}`, `.{2,4}`, `(?s:(.)){6,}`, `^.{3,}`, `.{3,}x`, `a{3,}`, `.*`}
