@@ -33,7 +33,14 @@ type bucket struct {
 	prefilter bool
 	lits      []string
 	acOnce    sync.Once
-	ac        *acAutomaton
+	// scans are the automata, over the ASCII literals and over the others
+	// (Unicode homoglyphs and the like). Values are scanned with the
+	// second only when they have non-ASCII bytes. Apart, the ASCII
+	// automaton needs half the byte classes of one over both, so the
+	// transition tables Matchers fill are half the size: the Sysmon
+	// process creation table, read at random for every byte, then stays
+	// in the processor's cache.
+	scans     [2]litScan
 	litInsts  [][]clauseRef // literal -> the clauses it satisfies
 	litGlobal []int32       // literal -> ruleset-wide literal id
 	// scanFields names the payload fields the bucket's rules read; only
@@ -42,11 +49,38 @@ type bucket struct {
 	scanAll    bool
 }
 
-// automaton returns the bucket's prefilter automaton, building it on first
+// litScan is a prefilter automaton over some of a bucket's literals.
+type litScan struct {
+	ac    *acAutomaton // nil when the bucket has no such literal
+	local []int32      // automaton literal -> bucket literal
+}
+
+// automata returns the bucket's prefilter automata, building them on first
 // use; it is safe for concurrent use.
-func (b *bucket) automaton() *acAutomaton {
-	b.acOnce.Do(func() { b.ac = buildAutomaton(b.lits) })
-	return b.ac
+func (b *bucket) automata() *[2]litScan {
+	b.acOnce.Do(func() { b.scans = buildScans(b.lits) })
+	return &b.scans
+}
+
+// buildScans builds the automata over the ASCII literals of lits and over
+// the others.
+func buildScans(lits []string) [2]litScan {
+	var scans [2]litScan
+	var texts [2][]string
+	for id, l := range lits {
+		k := 0
+		if !isASCII(l) {
+			k = 1
+		}
+		texts[k] = append(texts[k], l)
+		scans[k].local = append(scans[k].local, int32(id))
+	}
+	for k := range scans {
+		if len(texts[k]) > 0 {
+			scans[k].ac = buildAutomaton(texts[k])
+		}
+	}
+	return scans
 }
 
 // clauseRef is one prefilter clause of one instance of a bucket.
@@ -224,9 +258,8 @@ type Match struct {
 // Matcher runs events through a Ruleset. It keeps per-event scratch space
 // and must not be shared between goroutines.
 type Matcher struct {
-	rs   *Ruleset
-	ctx  evalCtx
-	seen []uint32 // per literal of the current bucket
+	rs  *Ruleset
+	ctx evalCtx
 	// Per instance of the current bucket: the generation its clause count
 	// belongs to, and how many of its clauses hold; per clause, whether it
 	// was counted.
@@ -235,12 +268,15 @@ type Matcher struct {
 	clauseGen []uint32
 	hit       []uint32 // per rule: reported for this event
 	cur       *bucket
-	// dfas holds this Matcher's transition tables, one per bucket whose
-	// automaton it has scanned with; dfa is the current bucket's.
-	dfas map[*bucket]*dfaCache
-	dfa  *dfaCache
-	scan func(string, string) bool
-	lit  func(int32)
+	// dfas holds this Matcher's transition tables, for the automata of
+	// each bucket it has scanned with; dfa is the current bucket's, and
+	// local maps the literals of the automaton being scanned to the
+	// bucket's.
+	dfas  map[*bucket]*[2]*dfaCache
+	dfa   *[2]*dfaCache
+	local []int32
+	scan  func(string, string) bool
+	lit   func(int32)
 }
 
 // evalCtx caches field values for one event.
@@ -284,19 +320,16 @@ func (rs *Ruleset) NewMatcher() *Matcher {
 		rs:   rs,
 		ctx:  evalCtx{rs: rs, slotGen: make([]uint32, n), slotVal: make([]string, n), slotOK: make([]bool, n), litSeen: make([]uint32, len(rs.litText))},
 		hit:  make([]uint32, len(rs.rules)),
-		dfas: map[*bucket]*dfaCache{},
+		dfas: map[*bucket]*[2]*dfaCache{},
 	}
 	m.scan = m.scanValue
 	m.lit = m.foundLiteral
 	return m
 }
 
-// fit grows the per-literal and per-instance scratch space to b's size;
-// buckets are built lazily, so the largest is not known up front.
+// fit grows the per-instance scratch space to b's size; buckets are built
+// lazily, so the largest is not known up front.
 func (m *Matcher) fit(b *bucket) {
-	if len(m.seen) < len(b.lits) {
-		m.seen = make([]uint32, len(b.lits))
-	}
 	if n := len(b.insts); len(m.instGen) < n {
 		m.instGen, m.instCount, m.clauseGen = make([]uint32, n), make([]int32, n), make([]uint32, n*maxClauses)
 	}
@@ -305,7 +338,15 @@ func (m *Matcher) fit(b *bucket) {
 func (m *Matcher) scanValue(name, v string) bool {
 	// A name with spaces may be read under its spaceless Sigma name.
 	if m.cur.scanAll || m.cur.scanFields[name] || strings.IndexByte(name, ' ') >= 0 {
-		m.dfa.scan(v, m.seen, m.ctx.gen, m.lit)
+		scans := &m.cur.scans
+		if d := m.dfa[0]; d != nil {
+			m.local = scans[0].local
+			d.scan(v, m.ctx.gen, m.lit)
+		}
+		if d := m.dfa[1]; d != nil && !isASCII(v) {
+			m.local = scans[1].local
+			d.scan(v, m.ctx.gen, m.lit)
+		}
 	}
 	return true
 }
@@ -336,6 +377,7 @@ func payloadFields(n node, rs *Ruleset, b *bucket) {
 }
 
 func (m *Matcher) foundLiteral(lit int32) {
+	lit = m.local[lit]
 	gen := m.ctx.gen
 	m.ctx.litSeen[m.cur.litGlobal[lit]] = gen
 	for _, r := range m.cur.litInsts[lit] {
@@ -373,7 +415,13 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 		// The generation counter wrapped: forget every stamp.
 		clear(m.ctx.slotGen)
 		clear(m.ctx.litSeen)
-		clear(m.seen)
+		for _, ds := range m.dfas {
+			for _, d := range ds {
+				if d != nil {
+					clear(d.seen)
+				}
+			}
+		}
 		clear(m.instGen)
 		clear(m.clauseGen)
 		clear(m.hit)
@@ -383,12 +431,17 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	m.cur = b
 	litSeen := m.ctx.litSeen
 	if b.prefilter {
-		d := m.dfas[b]
-		if d == nil {
-			d = newDFACache(b.automaton())
-			m.dfas[b] = d
+		ds := m.dfas[b]
+		if ds == nil {
+			ds = new([2]*dfaCache)
+			for k, sc := range b.automata() {
+				if sc.ac != nil {
+					ds[k] = newDFACache(sc.ac)
+				}
+			}
+			m.dfas[b] = ds
 		}
-		m.dfa = d
+		m.dfa = ds
 		ev.Values(m.scan)
 	} else {
 		// No scan: literal gates must not reject anything.

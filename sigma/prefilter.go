@@ -208,7 +208,10 @@ func (a *acAutomaton) step(s int32, c uint8) int32 {
 // literals. When the table outgrows its budget it starts again empty, as
 // RE2's lazy DFA does, so memory stays bounded whatever the input.
 type dfaCache struct {
-	a        *acAutomaton
+	a *acAutomaton
+	// seen[lit] is the generation of the event the literal was last
+	// reported for.
+	seen     []uint32
 	rowOf    []int32 // state -> row, or -1
 	rowState []int32 // row -> state
 	// next holds a row of nClasses transitions per visited state: 0 when
@@ -228,7 +231,7 @@ const (
 )
 
 func newDFACache(a *acAutomaton) *dfaCache {
-	d := &dfaCache{a: a, rowOf: make([]int32, len(a.fail)), maxRows: max(2, min(maxDFARows, dfaCacheBytes/2/a.nClasses))}
+	d := &dfaCache{a: a, seen: make([]uint32, a.nLits), rowOf: make([]int32, len(a.fail)), maxRows: max(2, min(maxDFARows, dfaCacheBytes/2/a.nClasses))}
 	for s := range d.rowOf {
 		d.rowOf[s] = -1
 	}
@@ -280,10 +283,10 @@ func (d *dfaCache) fill(r, c int32) uint16 {
 	return x
 }
 
-// scan reports each literal found in v through seen: seen[i] is set to gen
-// the first time literal i is found, and found is called then.
-func (d *dfaCache) scan(v string, seen []uint32, gen uint32, found func(int32)) {
-	a := d.a
+// scan reports each literal found in v through found, once per
+// generation: events are told apart by gen.
+func (d *dfaCache) scan(v string, gen uint32, found func(int32)) {
+	a, seen := d.a, d.seen
 	n := int32(a.nClasses)
 	r := int32(0)
 	for i := 0; i < len(v); i++ {

@@ -20,14 +20,14 @@ func sysmonProcessBucket(b *testing.B) *bucket {
 	return rs.idx.exact[bucketKey{"Microsoft-Windows-Sysmon/Operational", 1}].get(rs)
 }
 
-// BenchmarkBuildAutomaton measures building that bucket's automaton, which
+// BenchmarkBuildAutomaton measures building that bucket's automata, which
 // a hunt does once per bucket on the first event that reaches it.
 func BenchmarkBuildAutomaton(b *testing.B) {
 	lits := sysmonProcessBucket(b).lits
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		buildAutomaton(lits)
+		buildScans(lits)
 	}
 	b.ReportMetric(float64(len(lits)), "literals")
 }
@@ -48,14 +48,12 @@ func BenchmarkPrefilterScan(b *testing.B) {
 	for _, v := range values {
 		n += len(v)
 	}
-	ac := bk.automaton()
-	d := newDFACache(ac)
-	seen := make([]uint32, ac.nLits)
+	d := newDFACache(bk.automata()[0].ac)
 	b.SetBytes(int64(n))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, v := range values {
-			d.scan(v, seen, uint32(i+1), func(int32) {})
+			d.scan(v, uint32(i+1), func(int32) {})
 		}
 	}
 }

@@ -34,12 +34,11 @@ func TestAutomatonFindsEveryLiteral(t *testing.T) {
 			// A budget of three rows makes the table restart often.
 			d.maxRows = 3
 		}
-		marks := make([]uint32, len(lits))
 		for probe := 0; probe < 20; probe++ {
 			text := word(rng.Intn(40))
 			gen := uint32(probe + 1)
 			found := map[int32]bool{}
-			d.scan(text, marks, gen, func(i int32) {
+			d.scan(text, gen, func(i int32) {
 				if found[i] {
 					t.Fatalf("literal %q reported twice", lits[i])
 				}
