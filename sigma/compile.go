@@ -616,20 +616,21 @@ func (rs *Ruleset) gate(vals []valueMatcher) []valueMatcher {
 	return vals
 }
 
-// gateLiterals calls fn with the literal id of every gated matcher of n.
-func gateLiterals(n node, fn func(int32)) {
-	each := func(vals []valueMatcher) {
+// gateLiterals calls fn with the literal id of every gated matcher of n,
+// and whether the matcher is a keyword search's.
+func gateLiterals(n node, fn func(lid int32, keyword bool)) {
+	each := func(vals []valueMatcher, keyword bool) {
 		for _, v := range vals {
 			if g, ok := v.(litGate); ok {
-				fn(g.lid)
+				fn(g.lid, keyword)
 			}
 		}
 	}
 	switch x := n.(type) {
 	case *fieldNode:
-		each(x.values)
+		each(x.values, false)
 	case *keywordNode:
-		each(x.values)
+		each(x.values, true)
 	case andNode:
 		for _, c := range x {
 			gateLiterals(c, fn)

@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,21 +34,33 @@ type bucket struct {
 	prefilter bool
 	lits      []string
 	acOnce    sync.Once
-	// scans are the automata, over the ASCII literals and over the others
-	// (Unicode homoglyphs and the like). Values are scanned with the
-	// second only when they have non-ASCII bytes. Apart, the ASCII
-	// automaton needs half the byte classes of one over both, so the
+	// scans are the automata: over the ASCII literals and over the others
+	// (Unicode homoglyphs and the like), then the same for the literals of
+	// keyword searches alone. Values are scanned with an automaton of
+	// non-ASCII literals only when they have non-ASCII bytes. Apart, the
+	// ASCII automaton needs half the byte classes of one over both, so the
 	// transition tables Matchers fill are half the size: the Sysmon
 	// process creation table, read at random for every byte, then stays
 	// in the processor's cache.
-	scans     [2]litScan
+	scans     [4]litScan
 	litInsts  [][]clauseRef // literal -> the clauses it satisfies
 	litGlobal []int32       // literal -> ruleset-wide literal id
-	// scanFields names the payload fields the bucket's rules read; only
-	// they are scanned, unless a keyword search needs every value.
+	// scanFields names the payload fields the bucket's rules read; they
+	// are scanned for every literal. When a keyword search needs every
+	// value (scanAll), the other values are scanned for the keyword
+	// literals kwLits alone: SigmaHQ's Mimikatz keywords apply to every
+	// event, and GUIDs and times need not be searched for command-line
+	// words.
 	scanFields map[string]bool
 	scanAll    bool
+	kwLits     []int32
 }
+
+// Where a bucket's automata start in scans.
+const (
+	allLits     = 0
+	keywordLits = 2
+)
 
 // litScan is a prefilter automaton over some of a bucket's literals.
 type litScan struct {
@@ -57,23 +70,32 @@ type litScan struct {
 
 // automata returns the bucket's prefilter automata, building them on first
 // use; it is safe for concurrent use.
-func (b *bucket) automata() *[2]litScan {
-	b.acOnce.Do(func() { b.scans = buildScans(b.lits) })
+func (b *bucket) automata() *[4]litScan {
+	b.acOnce.Do(func() {
+		ids := make([]int32, len(b.lits))
+		for i := range ids {
+			ids[i] = int32(i)
+		}
+		all := buildScans(b.lits, ids)
+		kw := buildScans(b.lits, b.kwLits)
+		b.scans = [4]litScan{all[0], all[1], kw[0], kw[1]}
+	})
 	return &b.scans
 }
 
-// buildScans builds the automata over the ASCII literals of lits and over
-// the others.
-func buildScans(lits []string) [2]litScan {
+// buildScans builds the automata over the ASCII literals among lits[ids]
+// and over the others.
+func buildScans(lits []string, ids []int32) [2]litScan {
 	var scans [2]litScan
 	var texts [2][]string
-	for id, l := range lits {
+	for _, id := range ids {
+		l := lits[id]
 		k := 0
 		if !isASCII(l) {
 			k = 1
 		}
 		texts[k] = append(texts[k], l)
-		scans[k].local = append(scans[k].local, int32(id))
+		scans[k].local = append(scans[k].local, id)
 	}
 	for k := range scans {
 		if len(texts[k]) > 0 {
@@ -180,6 +202,7 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 	}
 	sort.SliceStable(insts, func(i, j int) bool { return insts[i].info.index < insts[j].info.index })
 	b := &bucket{insts: insts}
+	var kw []int32             // literals of keyword searches
 	local := map[int32]int32{} // ruleset literal id -> bucket literal id
 	var lits []string
 	add := func(global int32, text string) int32 {
@@ -200,7 +223,12 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 				b.litInsts[id] = append(b.litInsts[id], clauseRef{int32(i), int32(k)})
 			}
 		}
-		gateLiterals(in.root, func(g int32) { add(g, rs.litText[g]) })
+		gateLiterals(in.root, func(g int32, keyword bool) {
+			id := add(g, rs.litText[g])
+			if keyword {
+				kw = append(kw, id)
+			}
+		})
 	}
 	// When evaluating every rule costs little, testing literals in place is
 	// cheaper than scanning every payload byte: such buckets run without
@@ -215,6 +243,10 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 		b.scanFields = map[string]bool{}
 		for _, in := range insts {
 			payloadFields(in.root, rs, b)
+		}
+		if b.scanAll {
+			slices.Sort(kw)
+			b.kwLits = slices.Compact(kw)
 		}
 	}
 	return b
@@ -272,8 +304,8 @@ type Matcher struct {
 	// each bucket it has scanned with; dfa is the current bucket's, and
 	// local maps the literals of the automaton being scanned to the
 	// bucket's.
-	dfas  map[*bucket]*[2]*dfaCache
-	dfa   *[2]*dfaCache
+	dfas  map[*bucket]*[4]*dfaCache
+	dfa   *[4]*dfaCache
 	local []int32
 	scan  func(string, string) bool
 	lit   func(int32)
@@ -320,7 +352,7 @@ func (rs *Ruleset) NewMatcher() *Matcher {
 		rs:   rs,
 		ctx:  evalCtx{rs: rs, slotGen: make([]uint32, n), slotVal: make([]string, n), slotOK: make([]bool, n), litSeen: make([]uint32, len(rs.litText))},
 		hit:  make([]uint32, len(rs.rules)),
-		dfas: map[*bucket]*[2]*dfaCache{},
+		dfas: map[*bucket]*[4]*dfaCache{},
 	}
 	m.scan = m.scanValue
 	m.lit = m.foundLiteral
@@ -336,17 +368,24 @@ func (m *Matcher) fit(b *bucket) {
 }
 
 func (m *Matcher) scanValue(name, v string) bool {
-	// A name with spaces may be read under its spaceless Sigma name.
-	if m.cur.scanAll || m.cur.scanFields[name] || strings.IndexByte(name, ' ') >= 0 {
-		scans := &m.cur.scans
-		if d := m.dfa[0]; d != nil {
-			m.local = scans[0].local
-			d.scan(v, m.ctx.gen, m.lit)
-		}
-		if d := m.dfa[1]; d != nil && !isASCII(v) {
-			m.local = scans[1].local
-			d.scan(v, m.ctx.gen, m.lit)
-		}
+	b := m.cur
+	var k int
+	switch {
+	case b.scanFields[name] || strings.IndexByte(name, ' ') >= 0:
+		// A name with spaces may be read under its spaceless Sigma name.
+		k = allLits
+	case b.scanAll:
+		k = keywordLits
+	default:
+		return true
+	}
+	if d := m.dfa[k]; d != nil {
+		m.local = b.scans[k].local
+		d.scan(v, m.ctx.gen, m.lit)
+	}
+	if d := m.dfa[k+1]; d != nil && !isASCII(v) {
+		m.local = b.scans[k+1].local
+		d.scan(v, m.ctx.gen, m.lit)
 	}
 	return true
 }
@@ -433,7 +472,7 @@ func (m *Matcher) Match(ev Event, fn func(*Match)) {
 	if b.prefilter {
 		ds := m.dfas[b]
 		if ds == nil {
-			ds = new([2]*dfaCache)
+			ds = new([4]*dfaCache)
 			for k, sc := range b.automata() {
 				if sc.ac != nil {
 					ds[k] = newDFACache(sc.ac)

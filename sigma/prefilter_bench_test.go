@@ -24,10 +24,14 @@ func sysmonProcessBucket(b *testing.B) *bucket {
 // a hunt does once per bucket on the first event that reaches it.
 func BenchmarkBuildAutomaton(b *testing.B) {
 	lits := sysmonProcessBucket(b).lits
+	ids := make([]int32, len(lits))
+	for i := range ids {
+		ids[i] = int32(i)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		buildScans(lits)
+		buildScans(lits, ids)
 	}
 	b.ReportMetric(float64(len(lits)), "literals")
 }

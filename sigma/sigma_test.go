@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -395,6 +396,36 @@ func TestPrefilterSkipsOnlyImpossibleRules(t *testing.T) {
 		if got := matchOne(t, rs, ev); got != direct {
 			t.Errorf("%v: with prefilter %v, without %v", ev, got, direct)
 		}
+	}
+}
+
+// TestKeywordLiteralsScanEveryValue runs a keyword rule beside field rules
+// costly enough for the prefilter: keyword literals must be found in values
+// no rule reads by name, field literals only where their field is read.
+func TestKeywordLiteralsScanEveryValue(t *testing.T) {
+	var words []string
+	for i := range 60 {
+		words = append(words, fmt.Sprintf("word%02d", i))
+	}
+	rs := compileOne(t, detection("  kw: [mimikatz, 'sekurlsa::']\n  condition: kw\n")+"---\n"+
+		strings.Replace(detection("  s: {A|contains: ["+strings.Join(words, ", ")+"]}\n  condition: s\n"), "id: r1", "id: r2", 1), Config{})
+	cases := []struct {
+		ev   testEvent
+		want []string
+	}{
+		{testEvent{"X": "run MimiKatz now"}, []string{"r1"}},
+		{testEvent{"A": "a word07 b", "X": "sekurlsa::logonpasswords"}, []string{"r1", "r2"}},
+		{testEvent{"A": "nothing", "X": "word07"}, nil},
+		{testEvent{"A": "word59"}, []string{"r2"}},
+	}
+	for _, c := range cases {
+		if got := matches(rs, c.ev); !slices.Equal(got, c.want) {
+			t.Errorf("%v: %v, want %v", c.ev, got, c.want)
+		}
+	}
+	b := rs.idx.lookup("Test", 1)
+	if !b.prefilter || !b.scanAll || len(b.kwLits) != 2 {
+		t.Errorf("the bucket does not scan with keyword literals apart: prefilter %v, scanAll %v, %d keyword literals", b.prefilter, b.scanAll, len(b.kwLits))
 	}
 }
 
