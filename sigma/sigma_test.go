@@ -1,7 +1,10 @@
 package sigma
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -689,4 +692,27 @@ func (ix *index) all() []*bucket {
 		}
 	}
 	return out
+}
+
+// TestParseFileReports reads rule files of every kind ParseFile can meet:
+// one that parses, one over the size limit, one missing and a folder.
+func TestParseFileReports(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yml")
+	if err := os.WriteFile(good, []byte(detection("  s: {A: x}\n  condition: s\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yml")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("#\n"), MaxRuleFileSize/2+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rules, diags := ParseFile(good); len(rules) != 1 || len(diags) != 0 {
+		t.Errorf("good.yml: %d rules, diagnostics %v", len(rules), diags)
+	}
+	for path, want := range map[string]string{big: "larger than", filepath.Join(dir, "missing.yml"): "open: no such file", dir: "read"} {
+		_, diags := ParseFile(path)
+		if len(diags) != 1 || diags[0].Reason != ReasonIO || !strings.Contains(diags[0].Message, want) {
+			t.Errorf("%s: %v, want one io diagnostic with %q", path, diags, want)
+		}
+	}
 }
