@@ -3,6 +3,7 @@ package sigma
 import (
 	"math/rand"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -154,4 +155,32 @@ func FuzzAnyRun(f *testing.F) {
 			t.Errorf("%q on %q: %v, regexp says %v", src, v, got, want)
 		}
 	})
+}
+
+func TestParseSigmaString(t *testing.T) {
+	lit := func(s string) spart { return spart{partLit, s} }
+	star, one := spart{kind: partStar}, spart{kind: partOne}
+	cases := []struct {
+		raw          string
+		placeholders bool
+		want         sstr
+	}{
+		{"plain text", false, sstr{lit("plain text")}},
+		{"", false, nil},
+		{"a*b?c", false, sstr{lit("a"), star, lit("b"), one, lit("c")}},
+		{`a\*b\?c\\d`, false, sstr{lit(`a*b?c\d`)}},
+		{`C:\Windows\*`, false, sstr{lit(`C:\Windows*`)}},
+		{`C:\Windows\System32\`, false, sstr{lit(`C:\Windows\System32\`)}},
+		{"**", false, sstr{star, star}},
+		{"%var%", false, sstr{lit("%var%")}},
+		{"x%var%y", true, sstr{lit("x"), {partPlaceholder, "var"}, lit("y")}},
+		{`50% \%a%`, true, sstr{lit("50"), {partPlaceholder, ` \`}, lit("a%")}},
+		{`50\% a%b%`, true, sstr{lit("50% a"), {partPlaceholder, "b"}}},
+		{"%%", true, sstr{lit("%%")}},
+	}
+	for _, c := range cases {
+		if got := parseSigmaString(c.raw, c.placeholders); !slices.Equal(got, c.want) {
+			t.Errorf("parseSigmaString(%q, %v) = %v, want %v", c.raw, c.placeholders, got, c.want)
+		}
+	}
 }

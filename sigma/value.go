@@ -52,6 +52,14 @@ func (s sstr) add(kind partKind, text string) sstr {
 // parseSigmaString resolves escapes: a backslash escapes '*', '?', another
 // backslash (and '%' when placeholders are on); any other backslash is kept.
 func parseSigmaString(raw string, placeholders bool) sstr {
+	special := `\*?`
+	if placeholders {
+		special += "%"
+	}
+	if !strings.ContainsAny(raw, special) {
+		// Most values are plain text: it is the literal as is.
+		return sstr{}.add(partLit, raw)
+	}
 	var out sstr
 	var lit strings.Builder
 	flush := func() {
@@ -59,6 +67,15 @@ func parseSigmaString(raw string, placeholders bool) sstr {
 		lit.Reset()
 	}
 	for i := 0; i < len(raw); i++ {
+		if j := strings.IndexAny(raw[i:], special); j != 0 {
+			// Text up to the next special character goes in at once.
+			if j < 0 {
+				j = len(raw) - i
+			}
+			lit.WriteString(raw[i : i+j])
+			i += j - 1
+			continue
+		}
 		c := raw[i]
 		switch {
 		case c == '\\' && i+1 < len(raw) && (raw[i+1] == '*' || raw[i+1] == '?' || raw[i+1] == '\\' || placeholders && raw[i+1] == '%'):
