@@ -378,11 +378,13 @@ func (cc *compiler) compileRule(r *Rule) ([]*instance, *ruleError) {
 		in.clauses, _ = required(root, cc.rs)
 		// Interned now, while Compile may still write: buckets are built
 		// later, by whichever matcher reaches them first, and only read.
+		cc.rs.interning.Lock()
 		for _, clause := range in.clauses {
 			for _, l := range clause {
-				cc.rs.literalID(l)
+				cc.rs.literalIDLocked(l)
 			}
 		}
+		cc.rs.interning.Unlock()
 		out = append(out, in)
 	}
 	cc.src, cc.fields = nil, nil
@@ -592,10 +594,10 @@ func (cc *compiler) compileItem(it *Item) (node, *ruleError) {
 	return n, nil
 }
 
-// literalID interns a folded literal of the prefilter.
-func (rs *Ruleset) literalID(lit string) int32 {
-	rs.interning.Lock()
-	defer rs.interning.Unlock()
+// literalIDLocked interns a folded literal of the prefilter. The caller
+// holds rs.interning: rules compile in parallel, and taking the lock once
+// per item rather than once per value spares most of the contention.
+func (rs *Ruleset) literalIDLocked(lit string) int32 {
 	id, ok := rs.litIDs[lit]
 	if !ok {
 		id = int32(len(rs.litText))
@@ -608,9 +610,17 @@ func (rs *Ruleset) literalID(lit string) int32 {
 // gate puts a literal gate on every matcher of a payload field that has a
 // literal.
 func (rs *Ruleset) gate(vals []valueMatcher) []valueMatcher {
+	lits := make([]string, len(vals))
 	for i, m := range vals {
 		if lit, ok := matcherLiteral(m); ok {
-			vals[i] = litGate{lid: rs.literalID(lit), inner: m}
+			lits[i] = lit
+		}
+	}
+	rs.interning.Lock()
+	defer rs.interning.Unlock()
+	for i, m := range vals {
+		if lits[i] != "" {
+			vals[i] = litGate{lid: rs.literalIDLocked(lits[i]), inner: m}
 		}
 	}
 	return vals
