@@ -243,7 +243,10 @@ func (d *dfaCache) addRow(s int32) int32 {
 	r := int32(len(d.rowState))
 	d.rowOf[s] = r
 	d.rowState = append(d.rowState, s)
-	d.next = append(d.next, make([]uint16, d.a.nClasses)...)
+	n := len(d.next)
+	d.next = slices.Grow(d.next, d.a.nClasses)[:n+d.a.nClasses]
+	// After a restart the space holds the old table's rows.
+	clear(d.next[n:])
 	return r
 }
 
