@@ -420,10 +420,24 @@ func TestKeywordLiteralsScanEveryValue(t *testing.T) {
 		{testEvent{"A": "a word07 b", "X": "sekurlsa::logonpasswords"}, []string{"r1", "r2"}},
 		{testEvent{"A": "nothing", "X": "word07"}, nil},
 		{testEvent{"A": "word59"}, []string{"r2"}},
+		{testEvent{"B": "x", "X": "word07", "Y": "mimikatz"}, []string{"r1"}},
+		{testEvent{"A": "mimikatz"}, []string{"r1"}},
+		{testEvent{"0": "word07", "A": "-"}, nil},
 	}
 	for _, c := range cases {
 		if got := matches(rs, c.ev); !slices.Equal(got, c.want) {
 			t.Errorf("%v: %v, want %v", c.ev, got, c.want)
+		}
+	}
+	// One Matcher over events whose fields change names and places gives
+	// what a new Matcher gives for each.
+	m := rs.NewMatcher()
+	for i := range 3 * len(cases) {
+		c := cases[(i*3)%len(cases)]
+		var got []string
+		m.Match(c.ev, func(x *Match) { got = append(got, x.Rule.ID) })
+		if !slices.Equal(got, c.want) {
+			t.Errorf("reused matcher, %v: %v, want %v", c.ev, got, c.want)
 		}
 	}
 	b := rs.idx.lookup("Test", 1)
