@@ -115,8 +115,9 @@ type instance struct {
 	src  *Source
 	root node
 	// clauses is the prefilter: the rule can match only if every clause has
-	// a literal that occurs in the event's payload; nil: always run.
-	clauses [][]string
+	// a literal (a ruleset literal id) that occurs in the event's payload;
+	// nil: always run.
+	clauses [][]int32
 	keys    []bucketKey
 	fields  map[string]int // rule field name -> field id, for captures
 	// capture lists the fields correlations read from this rule's matches.
@@ -375,14 +376,16 @@ func (cc *compiler) compileRule(r *Rule) ([]*instance, *ruleError) {
 			root = andNode{sourceCheck{pn}, root}
 		}
 		in.root = root
-		in.clauses, _ = required(root, cc.rs)
 		// Interned now, while Compile may still write: buckets are built
 		// later, by whichever matcher reaches them first, and only read.
+		clauses, _ := required(root, cc.rs)
 		cc.rs.interning.Lock()
-		for _, clause := range in.clauses {
-			for _, l := range clause {
-				cc.rs.literalIDLocked(l)
+		for _, clause := range clauses {
+			ids := make([]int32, len(clause))
+			for i, l := range clause {
+				ids[i] = cc.rs.literalIDLocked(l)
 			}
+			in.clauses = append(in.clauses, ids)
 		}
 		cc.rs.interning.Unlock()
 		out = append(out, in)

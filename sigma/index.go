@@ -202,15 +202,17 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 	}
 	sort.SliceStable(insts, func(i, j int) bool { return insts[i].info.index < insts[j].info.index })
 	b := &bucket{insts: insts}
-	var kw []int32             // literals of keyword searches
-	local := map[int32]int32{} // ruleset literal id -> bucket literal id
+	var kw []int32 // literals of keyword searches
+	// local maps ruleset literal ids to the bucket's, plus one: a slice,
+	// as the big buckets hold half of the ruleset's literals.
+	local := make([]int32, len(rs.litText))
 	var lits []string
-	add := func(global int32, text string) int32 {
-		id, ok := local[global]
-		if !ok {
+	add := func(global int32) int32 {
+		id := local[global] - 1
+		if id < 0 {
 			id = int32(len(lits))
-			local[global] = id
-			lits = append(lits, text)
+			local[global] = id + 1
+			lits = append(lits, rs.litText[global])
 			b.litInsts = append(b.litInsts, nil)
 			b.litGlobal = append(b.litGlobal, global)
 		}
@@ -219,12 +221,12 @@ func newBucket(rs *Ruleset, lists ...[]*instance) *bucket {
 	for i, in := range insts {
 		for k, clause := range in.clauses {
 			for _, l := range clause {
-				id := add(rs.litIDs[l], l)
+				id := add(l)
 				b.litInsts[id] = append(b.litInsts[id], clauseRef{int32(i), int32(k)})
 			}
 		}
 		gateLiterals(in.root, func(g int32, keyword bool) {
-			id := add(g, rs.litText[g])
+			id := add(g)
 			if keyword {
 				kw = append(kw, id)
 			}

@@ -7,9 +7,8 @@ import (
 	"github.com/wuguard/wuguard/internal/testcorpus"
 )
 
-// sysmonProcessBucket compiles every SigmaHQ Windows rule and returns the
-// bucket of Sysmon process creation events, the one with the most literals.
-func sysmonProcessBucket(b *testing.B) *bucket {
+// sysmonRuleset compiles every SigmaHQ Windows rule.
+func sysmonRuleset(b *testing.B) *Ruleset {
 	root := testcorpus.Dir(b, "sigma")
 	var paths []string
 	for _, d := range []string{"rules/windows", "rules-emerging-threats", "rules-threat-hunting"} {
@@ -17,7 +16,27 @@ func sysmonProcessBucket(b *testing.B) *bucket {
 	}
 	rules, _ := ParsePaths(paths)
 	rs, _ := Compile(rules, Config{})
+	return rs
+}
+
+// sysmonProcessBucket returns the bucket of Sysmon process creation events,
+// the one with the most literals.
+func sysmonProcessBucket(b *testing.B) *bucket {
+	rs := sysmonRuleset(b)
 	return rs.idx.exact[bucketKey{"Microsoft-Windows-Sysmon/Operational", 1}].get(rs)
+}
+
+// BenchmarkBuildBucket measures building the bucket of Sysmon process
+// creation events with its automata: what the first such event of a hunt
+// waits for.
+func BenchmarkBuildBucket(b *testing.B) {
+	rs := sysmonRuleset(b)
+	lists := rs.idx.exact[bucketKey{"Microsoft-Windows-Sysmon/Operational", 1}].lists
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		newBucket(rs, lists...).automata()
+	}
 }
 
 // BenchmarkBuildAutomaton measures building that bucket's automata, which
