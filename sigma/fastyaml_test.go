@@ -60,7 +60,7 @@ func sameNodes(path string, a, b *yaml.Node) string {
 // the fast parser accepted data.
 func checkFastYAML(t *testing.T, name string, data []byte) bool {
 	t.Helper()
-	fast, ok := parseFastYAML(data)
+	fast, ok := parseFastYAML(data, new(nodeArena))
 	if !ok {
 		return false
 	}

@@ -68,7 +68,9 @@ func Parse(name string, data []byte) (rules []*Rule, diags []Diagnostic) {
 			diags = append(diags, Diagnostic{File: name, Reason: ReasonYAML, Message: fmt.Sprintf("internal error while parsing YAML: %v", r)})
 		}
 	}()
-	docs, d := decodeYAML(name, data)
+	arena := nodeArenas.Get().(*nodeArena)
+	defer nodeArenas.Put(arena)
+	docs, d := decodeYAML(name, data, arena)
 	if d != nil {
 		return nil, append(diags, *d)
 	}
@@ -107,8 +109,8 @@ func Parse(name string, data []byte) (rules []*Rule, diags []Diagnostic) {
 
 // decodeYAML reads the YAML documents of a rule file: with the fast parser
 // for the plain YAML rules are written in, else with yaml.v3.
-func decodeYAML(name string, data []byte) ([]*yaml.Node, *Diagnostic) {
-	docs, fast := parseFastYAML(data)
+func decodeYAML(name string, data []byte, arena *nodeArena) ([]*yaml.Node, *Diagnostic) {
+	docs, fast := parseFastYAML(data, arena)
 	if !fast {
 		var err error
 		if docs, err = yamlV3Documents(data); err != nil {
