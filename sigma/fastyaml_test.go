@@ -55,12 +55,12 @@ func sameNodes(path string, a, b *yaml.Node) string {
 	return ""
 }
 
-// checkFastYAML fails t when the fast parser accepts data and gives other
-// nodes than yaml.v3, or accepts what yaml.v3 rejects. It reports whether
-// the fast parser accepted data.
-func checkFastYAML(t *testing.T, name string, data []byte) bool {
+// checkFastYAML fails t when the fast parser, with nodes from arena,
+// accepts data and gives other nodes than yaml.v3, or accepts what yaml.v3
+// rejects. It reports whether the fast parser accepted data.
+func checkFastYAML(t *testing.T, name string, data []byte, arena *nodeArena) bool {
 	t.Helper()
-	fast, ok := parseFastYAML(data, new(nodeArena))
+	fast, ok := parseFastYAML(data, arena)
 	if !ok {
 		return false
 	}
@@ -121,7 +121,7 @@ func TestFastYAMLCases(t *testing.T) {
 		{"- - a\n", false},
 	}
 	for _, c := range cases {
-		if got := checkFastYAML(t, fmt.Sprintf("%q", c.yaml), []byte(c.yaml)); got != c.fast {
+		if got := checkFastYAML(t, fmt.Sprintf("%q", c.yaml), []byte(c.yaml), new(nodeArena)); got != c.fast {
 			t.Errorf("%q: fast path taken %v, want %v", c.yaml, got, c.fast)
 		}
 	}
@@ -144,6 +144,9 @@ func TestFastYAMLOnRuleCorpora(t *testing.T) {
 	}
 	files, fast := 0, 0
 	var slow []string
+	// One arena for every file, as a parse worker reuses it: each file's
+	// nodes overwrite the previous file's.
+	arena := new(nodeArena)
 	for _, d := range dirs {
 		err := filepath.WalkDir(d, func(path string, de fs.DirEntry, err error) error {
 			if err != nil || de.IsDir() || !strings.HasSuffix(path, ".yml") {
@@ -154,7 +157,7 @@ func TestFastYAMLOnRuleCorpora(t *testing.T) {
 				return err
 			}
 			files++
-			if checkFastYAML(t, path, data) {
+			if checkFastYAML(t, path, data, arena) {
 				fast++
 			} else {
 				slow = append(slow, path)
@@ -186,7 +189,7 @@ func FuzzFastYAML(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		checkFastYAML(t, "input", data)
+		checkFastYAML(t, "input", data, new(nodeArena))
 	})
 }
 
