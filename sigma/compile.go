@@ -461,7 +461,7 @@ func matchSearches(pattern string, det *Detection) []string {
 }
 
 func patternElems(p string) []globElem {
-	var out []globElem
+	out := make([]globElem, 0, len(p))
 	for i := 0; i < len(p); i++ {
 		switch p[i] {
 		case '*':
@@ -507,7 +507,7 @@ func condNode(c *cond, det *Detection, searches map[string]node) node {
 func flatten(n node) node {
 	switch x := n.(type) {
 	case andNode:
-		var out andNode
+		out := make(andNode, 0, len(x))
 		for _, c := range x {
 			if inner, ok := c.(andNode); ok {
 				out = append(out, inner...)
@@ -520,7 +520,7 @@ func flatten(n node) node {
 		}
 		return out
 	case orNode:
-		var out orNode
+		out := make(orNode, 0, len(x))
 		for _, c := range x {
 			if inner, ok := c.(orNode); ok {
 				out = append(out, inner...)

@@ -103,6 +103,25 @@ func parseSigmaString(raw string, placeholders bool) sstr {
 	return out
 }
 
+// withStars returns s with a '*' before and after it, where asked and
+// missing, in a new slice allocated once.
+func (s sstr) withStars(before, after bool) sstr {
+	before = before && (len(s) == 0 || s[0].kind != partStar)
+	after = after && (len(s) == 0 || s[len(s)-1].kind != partStar)
+	if !before && !after {
+		return s
+	}
+	out := make(sstr, 0, len(s)+2)
+	if before {
+		out = append(out, spart{kind: partStar})
+	}
+	out = append(out, s...)
+	if after && (len(out) == 0 || out[len(out)-1].kind != partStar) {
+		out = append(out, spart{kind: partStar})
+	}
+	return out
+}
+
 func (s sstr) plain() (string, bool) {
 	switch {
 	case len(s) == 0:
@@ -313,23 +332,11 @@ func (cc *compiler) expandString(it *Item, ms *modifierSet, v Value, keyword boo
 		for _, s := range vals {
 			switch m {
 			case "contains":
-				if len(s) == 0 || s[0].kind != partStar {
-					s = append(sstr{{kind: partStar}}, s...)
-				}
-				if s[len(s)-1].kind != partStar {
-					s = append(s, spart{kind: partStar})
-				}
-				next = append(next, s)
+				next = append(next, s.withStars(true, true))
 			case "startswith":
-				if len(s) == 0 || s[len(s)-1].kind != partStar {
-					s = append(s, spart{kind: partStar})
-				}
-				next = append(next, s)
+				next = append(next, s.withStars(false, true))
 			case "endswith":
-				if len(s) == 0 || s[0].kind != partStar {
-					s = append(sstr{{kind: partStar}}, s...)
-				}
-				next = append(next, s)
+				next = append(next, s.withStars(true, false))
 			case "base64", "base64offset":
 				p, ok := s.plain()
 				if !ok {
