@@ -108,7 +108,15 @@ func runHunt(cmd *cobra.Command, io stdio, opts huntOptions, paths []string, qui
 			return err
 		}
 	}
+	// Rules load in a fraction of a second and most of what they allocate
+	// stays: collecting meanwhile only rescans the growing rule set. With
+	// the collector off until they are loaded, a hunt of one small file
+	// with all SigmaHQ Windows rules took 133 instead of 139 ms (158 ->
+	// 137 ms of user CPU), for 98 instead of 67 MiB of peak memory; a hunt
+	// of the 64 MiB bench file peaks at 133 MiB either way.
+	prev := debug.SetGCPercent(-1)
 	rules, err := hunt.LoadRules(opts.rules, cfg)
+	debug.SetGCPercent(prev)
 	if errors.Is(err, hunt.ErrNoBuiltinRules) {
 		return err
 	}
