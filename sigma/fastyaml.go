@@ -553,8 +553,10 @@ func (p *fastParser) flowSequence(n *yaml.Node, col int) *yaml.Node {
 		case ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '%', '@', '`', '?', ':', '-':
 			bail()
 		default:
+			// In a flow collection yaml.v3 ends a plain scalar at '?' too
+			// (a key indicator), and then fails on what follows.
 			j := i
-			for j < len(t) && !strings.ContainsRune(",[]{}#:", rune(t[j])) {
+			for j < len(t) && !strings.ContainsRune(",[]{}#:?", rune(t[j])) {
 				j++
 			}
 			item.Value = strings.TrimRight(t[i:j], " ")
