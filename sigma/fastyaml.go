@@ -494,9 +494,11 @@ func quoted(t string, i int) (string, int, yaml.Style) {
 	return "", 0, 0
 }
 
+// simpleEscapes are the one-character escapes of double-quoted scalars
+// that yaml.v3 knows: YAML 1.2's "\/" is not among them.
 var simpleEscapes = map[byte]string{
 	'0': "\x00", 'a': "\a", 'b': "\b", 't': "\t", 'n': "\n", 'v': "\v", 'f': "\f", 'r': "\r", 'e': "\x1b",
-	' ': " ", '"': "\"", '/': "/", '\\': "\\", 'N': "\u0085", '_': "\u00a0", 'L': "\u2028", 'P': "\u2029",
+	' ': " ", '"': "\"", '\\': "\\", 'N': "\u0085", '_': "\u00a0", 'L': "\u2028", 'P': "\u2029",
 }
 
 // unescape writes the escape sequence at t[j] (a backslash) and returns
