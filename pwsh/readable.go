@@ -26,7 +26,10 @@ func readableForm(src string, toks []Token, folds []fold, obf obfuscation) (stri
 	literalOnly := 0
 	for _, f := range use {
 		t |= f.tech
-		if f.tech&strongFold != 0 {
+		// A command or member named by an expression (&('i'+'ex'),
+		// &($r[9]+$r[2]+$r[7])) hides what runs; honest scripts name what
+		// they call.
+		if f.tech&strongFold != 0 || (f.command || f.member) && isPlainName(f.text) {
 			strong = true
 		}
 		if f.literalOnly {
