@@ -342,7 +342,11 @@ func (a *analysis) summary(res *Result) Summary {
 			detail = " (" + strings.Join(names, ", ") + ")"
 		}
 		if n > 0 {
-			sayf("Its real code is disguised in "+itoa(n)+" layer(s)"+detail+" to hide what it does; wuguard decoded them without running anything.",
+			layers := "1 layer"
+			if n > 1 {
+				layers = itoa(n) + " layers"
+			}
+			sayf("Its real code is disguised in "+layers+detail+" to hide what it does; wuguard decoded it without running anything.",
 				"本当のコードは "+itoa(n)+" 層の偽装"+detail+"で隠されています。wuguard は何も実行せずにそれを解読しました。")
 		} else {
 			sayf("The code is deliberately made hard to read"+detail+".", "コードは意図的に読みにくくされています"+detail+"。")
