@@ -7,12 +7,15 @@
 # chunks of omerbenamram's Security log and of the EVTX-ATTACK-SAMPLES files
 # that evtxexport reads whole.
 #
-# Three more rows say where a hunt's time goes:
+# Four more rows say where a hunt's time goes:
 #   lint          loading and compiling the same rules, reading no log;
 #   hunt-small    the same hunt on one 68 KiB attack sample: the fixed cost
 #                 of a hunt (loading the rules, and building the prefilter
 #                 of the few buckets its events reach);
-#   hunt-builtin  the hunt with the few built-in rules.
+#   hunt-builtin  the hunt with the few built-in rules;
+#   hunt-bare     the same without PowerShell analysis: little more than
+#                 reading every event into the event model, the floor of
+#                 any hunt.
 # With a second size (bench/hunt.sh RUNS 512), the script also times hunt
 # and dump on that file and prints the ratio of the extra time each takes
 # for the extra bytes: the cost per event once the fixed costs are paid.
@@ -42,7 +45,8 @@ hyperfine --runs "$runs" --warmup 1 -i --export-markdown "$out/hunt.md" --export
   -n hunt "$wg hunt -q ${rules[*]} --threads 1 --format jsonl $input > /dev/null 2>&1" \
   -n lint "$wg rules lint ${rules[*]//--rules/} > /dev/null" \
   -n hunt-small "$wg hunt -q ${rules[*]} --threads 1 --format jsonl $small > /dev/null 2>&1" \
-  -n hunt-builtin "$wg hunt -q --threads 1 --format jsonl $input > /dev/null 2>&1"
+  -n hunt-builtin "$wg hunt -q --threads 1 --format jsonl $input > /dev/null 2>&1" \
+  -n hunt-bare "$wg hunt -q --no-script-analysis --threads 1 --format jsonl $input > /dev/null 2>&1"
 cat "$out/hunt.md"
 
 median() { python3 -c 'import json,sys; r={x["command"]:x["median"] for x in json.load(open(sys.argv[1]))["results"]}; print(r[sys.argv[2]])' "$@"; }
