@@ -361,7 +361,7 @@ func (a *analysis) summary(res *Result) Summary {
 		{[]string{"defender-disable", "defender-exclusion", "defender-registry", "defender-reporting-off"}, "It weakens or turns off Microsoft Defender.", "Microsoft Defender の保護を弱めるか無効にします。"},
 		{[]string{"mimikatz", "lsass-dump", "credential-files", "browser-credentials", "credential-phish-exfil", "keylogger"}, "It tries to steal passwords or other secrets.", "パスワードなどの秘密情報を盗もうとします。"},
 		{[]string{"win32-injection", "shellcode-bytes", "reflective-load", "dynamic-api"}, "It loads machine code straight into memory, a way to run malware without a file on disk.", "機械語を直接メモリーに読み込みます。ディスク上にファイルを置かずにマルウェアを動かす手口です。"},
-		{[]string{"scheduled-task", "run-key", "startup-folder", "new-service", "wmi-persistence"}, "It sets itself up to run again later (at logon, on a schedule or as a service).", "後で（ログオン時、定期的、またはサービスとして）再び動くよう仕込みます。"},
+		{[]string{"scheduled-task", "run-key", "startup-folder", "new-service", "wmi-persistence", "winlogon-hijack", "debugger-hijack", "autostart-registry", "event-hook"}, "It sets itself up to run again later (at logon, on a schedule, as a service or when other programs start).", "後で（ログオン時、定期的、サービスとして、または他のプログラムの起動時に）再び動くよう仕込みます。"},
 		{[]string{"log-clearing", "runmru-cleanup", "history-cleanup", "clipboard-overwrite"}, "It erases traces: event logs, the Run dialog history or the clipboard.", "イベントログ、「ファイル名を指定して実行」の履歴、クリップボードなどの痕跡を消します。"},
 		{[]string{"shadow-copy-delete"}, "It deletes backups and recovery options, as ransomware does.", "ランサムウェアと同様にバックアップや回復手段を削除します。"},
 		{[]string{"reverse-shell"}, "It gives a remote attacker a command line on this computer.", "遠隔の攻撃者にこのコンピューターのコマンドラインを与えます。"},
