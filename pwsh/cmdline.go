@@ -86,12 +86,15 @@ func isLauncher(name string) bool {
 func (e *evaluator) launchFromScript(c *callInfo) []value {
 	cmd := c.cmd
 	parts := []string{c.name}
+	computed := c.nameTech
 	for _, a := range cmd.args {
 		if p, ok := a.(*paramNode); ok {
 			s := e.src[p.pos:min(p.end, len(e.src))]
 			if p.value != nil {
-				if v, ok := toString(e.eval(p.value)); ok {
-					s = "-" + p.name + ":" + v
+				v := e.eval(p.value)
+				if vs, ok := toString(v); ok {
+					s = "-" + p.name + ":" + vs
+					computed |= v.tech
 				}
 			} else {
 				s = "-" + p.name
@@ -109,18 +112,34 @@ func (e *evaluator) launchFromScript(c *callInfo) []value {
 			}
 		}
 		s, ok := toString(v)
-		if !ok {
+		if ok {
+			computed |= v.tech
+		} else {
 			ps, pe := a.span()
 			s = e.src[ps:min(pe, len(e.src))]
 		}
 		parts = append(parts, quoteArg(s))
 	}
 	e.lastOutput = null
-	e.launchLine(strings.Join(parts, " "), c.name, cmd.pos, cmd.end, c.input)
+	e.launchComputed(strings.Join(parts, " "), c.name, cmd.pos, cmd.end, c.input, computed)
 	if e.lastOutput.k != vNull {
 		return []value{e.lastOutput}
 	}
 	return []value{unknown}
+}
+
+// launchComputed is launchLine for a command line the script computed
+// with the techniques t: the layers it starts are marked with those that
+// disguise text (char codes, -join, the format operator ...), as the text
+// of Invoke-Expression is, so that a launch hidden that way counts as
+// obfuscation. Plain concatenation is left out: honest scripts build
+// arguments that way.
+func (e *evaluator) launchComputed(line, via string, pos, end int, input []value, t tech) {
+	first := len(e.sinks)
+	e.launchLine(line, via, pos, end, input)
+	for i := first; i < len(e.sinks); i++ {
+		e.sinks[i].tech |= t & strongFold
+	}
 }
 
 // launchLine analyses one program call given as a command line. input is

@@ -668,16 +668,20 @@ func normPath(p string) string {
 }
 
 func (e *evaluator) cmdStartProcess(c *callInfo) []value {
-	path, ok := c.argString(0, "filepath")
+	pv, _ := c.arg(0, "filepath")
+	path, ok := toString(pv)
 	if !ok {
 		e.addFact(fact{kind: factExecUnknown, name: "Start-Process", pos: c.cmd.pos, end: c.cmd.end})
 		return nil
 	}
+	computed := pv.tech
 	var args []string
 	if v, ok := c.arg(1, "argumentlist"); ok {
+		computed |= v.tech
 		for _, a := range v.elems() {
 			if s, ok := toString(a); ok {
 				args = append(args, s)
+				computed |= a.tech
 			}
 		}
 	}
@@ -688,7 +692,7 @@ func (e *evaluator) cmdStartProcess(c *callInfo) []value {
 	}
 	if isLauncher(canonicalCommand(path)) {
 		line := quoteArg(path) + " " + strings.Join(args, " ")
-		e.launchLine(line, "Start-Process", c.cmd.pos, c.cmd.end, nil)
+		e.launchComputed(line, "Start-Process", c.cmd.pos, c.cmd.end, nil, computed)
 		return nil
 	}
 	e.runPath(path, "Start-Process", c.cmd.pos, c.cmd.end)

@@ -121,8 +121,8 @@ var rules = []rule{
 	// --- execution
 	{
 		id: "invoke-expression-computed", attack: "T1059.001", sev: High, title: "Runs text computed at run time",
-		en:     "It builds code out of pieces at run time and runs it with Invoke-Expression or a script block, so the code cannot be read directly.",
-		ja:     "実行時に断片からコードを組み立て、Invoke-Expression やスクリプトブロックで実行します。コードを直接読めないようにする手口です。",
+		en:     "It builds code out of pieces at run time and runs it (with Invoke-Expression, a script block or a new PowerShell), so the code cannot be read directly.",
+		ja:     "実行時に断片からコードを組み立て、（Invoke-Expression、スクリプトブロック、または新しい PowerShell で）実行します。コードを直接読めないようにする手口です。",
 		custom: computedExecution,
 	},
 	{
