@@ -49,6 +49,12 @@ var (
 // registryWriters are the commands whose facts registry hooks check.
 var registryWriters = []string{"set-itemproperty", "new-itemproperty", "set-item", "new-item", "reg"}
 
+// writesRegistry tells a registry-writing fact from reg.exe's other
+// verbs: reg query and reg delete name the same keys and values.
+func writesRegistry(f fact) bool {
+	return f.name != "reg" || len(f.args) > 0 && strings.EqualFold(f.args[0], "add")
+}
+
 // writeVerb starts a line that writes to the registry, for the text
 // patterns of registry hooks.
 const writeVerb = `(set-itemproperty|new-itemproperty|new-item|set-item|\bsp\b|reg(\.exe)?["']?\s+add|setvalue|regwrite)`
@@ -104,6 +110,9 @@ func hookWrite(hooks []regHook) func(fact) bool {
 		return false
 	}
 	return func(f fact) bool {
+		if !writesRegistry(f) {
+			return false
+		}
 		for _, c := range compile() {
 			if anyArg(f, c.key) && anyArg(f, c.name) && anyArg(f, c.data) {
 				return true

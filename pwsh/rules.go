@@ -324,6 +324,9 @@ var rules = []rule{
 		ja:   "Run や RunOnce のレジストリ値を書き込み、ログオンのたびにプログラムが起動するようにします。",
 		cmds: []string{"set-itemproperty", "new-itemproperty", "set-item", "new-item", "reg"},
 		check: func(f fact) bool {
+			if !writesRegistry(f) {
+				return false
+			}
 			for _, a := range f.args {
 				if runKeyPath.MatchString(a) {
 					return true
