@@ -322,7 +322,7 @@ var rules = []rule{
 		id: "run-key", attack: "T1547.001", sev: Medium, title: "Adds a Run registry key",
 		en:   "It writes a Run or RunOnce registry value, which starts a program at every logon.",
 		ja:   "Run や RunOnce のレジストリ値を書き込み、ログオンのたびにプログラムが起動するようにします。",
-		cmds: []string{"set-itemproperty", "new-itemproperty", "set-item", "new-item", "reg"},
+		cmds: registryWriters,
 		check: func(f fact) bool {
 			if !writesRegistry(f) {
 				return false
