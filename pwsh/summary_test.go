@@ -5,15 +5,10 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
-	"unicode/utf16"
 )
 
 func encodedCommand(s string) string {
-	var b []byte
-	for _, u := range utf16.Encode([]rune(s)) {
-		b = append(b, byte(u), byte(u>>8))
-	}
-	return "powershell -enc " + base64.StdEncoding.EncodeToString(b)
+	return "powershell -enc " + base64.StdEncoding.EncodeToString(utf16le(s))
 }
 
 // TestSummaryCountsDisguiseLayers checks the plain sentence that says how
